@@ -1,0 +1,124 @@
+package io.gradguard.spi;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import io.gradguard.internal.GenericGradientOps;
+import io.gradguard.internal.GradientOpsLookup;
+import java.util.List;
+
+/**
+ * The multi-tensor operations that a guarded step needs, implemented once per engine.
+ *
+ * <p>Every method works on a list of gradient arrays that live on one device and returns, where it
+ * returns anything, a new array on that device attached to the manager of the first gradient
+ * (callers run a step inside a sub-manager and {@code tempAttach} gradient handles to it, so the
+ * results are freed with the step). No method reads a value back to the host: results stay NDArrays
+ * so that the device never waits for the JVM. Methods that return nothing accept an empty list;
+ * methods that return an array need at least one gradient to know the device and throw {@link
+ * IllegalArgumentException} on an empty list.
+ *
+ * <p>Norms follow {@code torch.linalg.vector_norm}: for {@code p >= 1}, {@code ||g||_p = (sum
+ * |g_i|^p)^(1/p)}; for {@code p = +inf}, {@code max |g_i|}. Norms are accumulated and returned in
+ * float32 whatever the gradient dtype (float16 sums of squares overflow above 256). A zero-size
+ * tensor has norm 0.
+ *
+ * <p>Implementations: {@link #generic()} on DJL's public NDArray API (every engine), and fused ones
+ * in the engine modules, found through {@link GradientOpsProvider} in {@code META-INF/services}.
+ * Use {@link #forEngine(Engine)} to get the best one for an engine.
+ */
+public interface GradientOps {
+
+    /**
+     * Returns the per-tensor p-norms of {@code grads}.
+     *
+     * @param grads gradients on one device; not modified
+     * @param normType {@code p >= 1}, or {@link Float#POSITIVE_INFINITY}
+     * @return a 1-D float32 array of length {@code grads.size()}, element i the norm of grads[i]
+     */
+    NDArray perTensorNorms(List<NDArray> grads, float normType);
+
+    /**
+     * Returns the p-norm of all gradients taken as one concatenated vector: {@code (sum_i
+     * ||g_i||_p^p)^(1/p)}, or {@code max_i ||g_i||_inf} for {@code p = +inf}.
+     *
+     * @param grads gradients on one device; not modified
+     * @param normType {@code p >= 1}, or {@link Float#POSITIVE_INFINITY}
+     * @return a 0-d float32 array; NaN or inf when a gradient holds one
+     */
+    NDArray totalNorm(List<NDArray> grads, float normType);
+
+    /**
+     * Multiplies every gradient in place by a scalar held on the device: {@code g_i <- g_i *
+     * factor}. The factor is cast to each gradient's dtype; the gradient keeps its dtype.
+     *
+     * @param grads gradients to scale in place
+     * @param factor a 0-d float32 array on the gradients' device
+     */
+    void scaleInPlace(List<NDArray> grads, NDArray factor);
+
+    /**
+     * Clamps every element in place to {@code [-limit, limit]}, as {@code clip_grad_value_}. NaN
+     * stays NaN.
+     *
+     * @param grads gradients to clamp in place
+     * @param limit the positive bound
+     */
+    void clampInPlace(List<NDArray> grads, float limit);
+
+    /**
+     * Returns 1 if any element of any gradient is NaN or infinite, else 0.
+     *
+     * @param grads gradients on one device; not modified
+     * @return a 0-d float32 flag array
+     */
+    NDArray nonFiniteFlag(List<NDArray> grads);
+
+    /**
+     * Multiplies every gradient in place by {@code invScale} and reports whether any input element
+     * was NaN or infinite, in one pass where the engine allows, as PyTorch's {@code
+     * _amp_foreach_non_finite_check_and_unscale_}.
+     *
+     * @param grads gradients to unscale in place
+     * @param invScale a 0-d float32 array holding {@code 1/S}
+     * @return a 0-d float32 flag array: 1 if a non-finite value was found, else 0
+     */
+    NDArray unscaleAndCheck(List<NDArray> grads, NDArray invScale);
+
+    /**
+     * Sets every element of every gradient to 0 in place, NaN and infinities included (a
+     * multiplication by 0 would leave NaN in place).
+     *
+     * @param grads gradients to zero in place
+     */
+    void zeroInPlace(List<NDArray> grads);
+
+    /**
+     * Returns a short name for logs and benchmark tables, such as {@code "generic"} or {@code
+     * "pytorch-fused"}.
+     *
+     * @return the implementation's name
+     */
+    String name();
+
+    /**
+     * Returns the implementation on DJL's public NDArray API, which works on every engine but
+     * crosses into native code several times per tensor.
+     *
+     * @return the generic implementation
+     */
+    static GradientOps generic() {
+        return GenericGradientOps.INSTANCE;
+    }
+
+    /**
+     * Returns the fastest implementation registered for an engine: the one of the {@link
+     * GradientOpsProvider} whose {@link GradientOpsProvider#engineName()} equals {@link
+     * Engine#getEngineName()}, or {@link #generic()} when there is none (logged once at INFO).
+     *
+     * @param engine the engine that holds the gradients
+     * @return the ops to use for that engine
+     */
+    static GradientOps forEngine(Engine engine) {
+        return GradientOpsLookup.forEngine(engine);
+    }
+}
