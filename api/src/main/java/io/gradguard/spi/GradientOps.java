@@ -93,6 +93,24 @@ public interface GradientOps {
     void zeroInPlace(List<NDArray> grads);
 
     /**
+     * Prepares parameters so that successive backward passes add into their gradients instead of
+     * overwriting them, for gradient accumulation. Called once, before the first micro-step.
+     *
+     * <p>Returns {@code true} when backward now accumulates natively, so the caller must zero the
+     * gradients after each real update; {@code false} when it still overwrites, so the caller must
+     * keep its own running sum. The default returns {@code true} for engines whose backward always
+     * accumulates (PyTorch) and {@code false} otherwise; the MXNet module re-marks the parameters'
+     * gradient requests as ADD and returns {@code true}.
+     *
+     * @param parameters the parameter arrays (not their gradients), on every device
+     * @return whether backward accumulates natively from now on
+     */
+    default boolean prepareAccumulation(List<NDArray> parameters) {
+        return !parameters.isEmpty()
+                && "PyTorch".equals(parameters.get(0).getManager().getEngine().getEngineName());
+    }
+
+    /**
      * Returns a short name for logs and benchmark tables, such as {@code "generic"} or {@code
      * "pytorch-fused"}.
      *
