@@ -49,7 +49,9 @@ public interface GradientOps {
 
     /**
      * Multiplies every gradient in place by a scalar held on the device: {@code g_i <- g_i *
-     * factor}. The factor is cast to each gradient's dtype; the gradient keeps its dtype.
+     * factor}. The product is taken in float32 and rounded once to the gradient's dtype, which the
+     * gradient keeps (a float16 copy of the factor would lose its digits below 2^-14 and be 0 below
+     * 2^-25).
      *
      * @param grads gradients to scale in place
      * @param factor a 0-d float32 array on the gradients' device
