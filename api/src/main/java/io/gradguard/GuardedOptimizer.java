@@ -89,9 +89,13 @@ public final class GuardedOptimizer extends Optimizer {
                 masters.computeIfAbsent(
                         key,
                         k -> {
-                            NDArray copy = weight.toType(DataType.FLOAT32, true);
-                            copy.detach(); // lives as long as the optimizer, like its moments
-                            return copy;
+                            // Cut the autograd link first: a plain cast of a leaf that requires a
+                            // gradient would put the master into the graph.
+                            try (NDArray detached = weight.stopGradient()) {
+                                NDArray copy = detached.toType(DataType.FLOAT32, true);
+                                copy.detach(); // lives as long as the optimizer, like its moments
+                                return copy;
+                            }
                         });
         try (NDManager scope = weight.getManager().newSubManager()) {
             NDArray grad32 = grad.toType(DataType.FLOAT32, true);

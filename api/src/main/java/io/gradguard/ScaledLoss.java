@@ -2,7 +2,6 @@ package io.gradguard;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.training.loss.Loss;
 import io.gradguard.internal.DeviceScalars;
 import java.util.Objects;
@@ -11,10 +10,11 @@ import java.util.Objects;
  * A {@link Loss} that returns {@code loss * S} for backward while every value DJL logs stays the
  * true, unscaled loss.
  *
- * <p>{@link #evaluate} (what {@code EasyTrain} differentiates) returns the wrapped loss cast to
- * float32 and multiplied by the {@link LossScaler}'s current scale. The accumulator methods (what
- * {@code EvaluatorTrainingListener}, the progress bar and {@code TrainingResult} read) delegate to
- * the wrapped loss, so they see unscaled values. The name is the wrapped loss's name.
+ * <p>{@link #evaluate} (what {@code EasyTrain} differentiates) returns the wrapped loss multiplied
+ * by the {@link LossScaler}'s current scale, held as a float32 device constant. The accumulator
+ * methods (what {@code EvaluatorTrainingListener}, the progress bar and {@code TrainingResult}
+ * read) delegate to the wrapped loss, so they see unscaled values. The name is the wrapped loss's
+ * name.
  */
 public final class ScaledLoss extends Loss {
 
@@ -52,7 +52,7 @@ public final class ScaledLoss extends Loss {
     }
 
     /**
-     * Returns {@code fp32(loss) * S}.
+     * Returns {@code loss * S}.
      *
      * @param labels the labels
      * @param predictions the predictions
@@ -89,12 +89,12 @@ public final class ScaledLoss extends Loss {
         return loss.getAccumulator(key);
     }
 
-    /** Returns {@code fp32(value) * scale}, with the scale as a cached device constant. */
+    /**
+     * Returns {@code value * scale}, with the scale as a cached float32 device constant. No cast:
+     * DJL's PyTorch {@code toType} runs without autograd and would cut the loss from the graph. A
+     * 0-d float16 loss times the 0-d float32 scale is promoted to float32 by PyTorch.
+     */
     static NDArray multiply(NDArray value, float scale) {
-        NDArray fp32 =
-                value.getDataType() == DataType.FLOAT32
-                        ? value
-                        : value.toType(DataType.FLOAT32, false);
-        return fp32.mul(DeviceScalars.fp32(fp32, scale));
+        return value.mul(DeviceScalars.fp32(value, scale));
     }
 }
