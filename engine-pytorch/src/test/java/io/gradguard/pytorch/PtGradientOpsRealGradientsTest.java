@@ -9,6 +9,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import java.util.List;
 import org.testng.annotations.AfterMethod;
@@ -84,6 +85,31 @@ public class PtGradientOpsRealGradientsTest {
         assertEquals(flag, 0f);
         assertEquals(gradientOf(w), new float[] {3f, 4f});
         assertEquals(gradientOf(v), new float[] {12f});
+    }
+
+    @Test
+    public void float16GradientsAreUnscaledInPlace() {
+        // loss = 1024 * (3 h0 + 4 h1) in float16: dL/dh = [3072, 4096], exact in float16
+        NDArray h = manager.create(new float[] {1f, 2f}).toType(DataType.FLOAT16, false);
+        h.setRequiresGradient(true);
+        try (NDManager scope = manager.newSubManager();
+                GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray coefficients =
+                    scope.create(new float[] {3f, 4f}).toType(DataType.FLOAT16, false);
+            collector.backward(h.mul(coefficients).sum().mul(1024f));
+        }
+        float flag;
+        try (NDManager step = manager.newSubManager()) {
+            NDArray grad = h.getGradient();
+            grad.tempAttach(step);
+            assertEquals(grad.getDataType(), DataType.FLOAT16);
+            flag = ops.unscaleAndCheck(List.of(grad), step.create(1f / 1024f)).getFloat();
+        }
+        assertEquals(flag, 0f);
+        try (NDArray grad = h.getGradient()) {
+            assertEquals(grad.getDataType(), DataType.FLOAT16);
+            assertEquals(grad.toType(DataType.FLOAT32, false).toFloatArray(), new float[] {3f, 4f});
+        }
     }
 
     @Test
