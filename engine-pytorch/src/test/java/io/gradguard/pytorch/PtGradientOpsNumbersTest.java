@@ -141,6 +141,16 @@ public class PtGradientOpsNumbersTest {
     }
 
     @Test
+    public void scaleInPlaceRoundsOnceFromFloat32() {
+        // 3 * 0.1f = 0.30000001 in float32; float16 steps by 2^-12 there, so one rounding gives
+        // 1229 * 2^-12 = 0.300048828125. Casting 0.1 to float16 first (0.0999755859375) would
+        // give 0.2999267578125, a tie rounded to even: 1228 * 2^-12 = 0.2998046875.
+        NDArray a = fp(DataType.FLOAT16, 3f);
+        ops.scaleInPlace(List.of(a), manager.create(0.1f));
+        assertValues(a, 1229f / 4096f);
+    }
+
+    @Test
     public void scaleInPlaceAcceptsAnEmptyList() {
         ops.scaleInPlace(List.of(), manager.create(0.25f));
     }
