@@ -5,13 +5,10 @@ import ai.djl.mxnet.engine.MxOpParams;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.gradguard.internal.NormType;
 import io.gradguard.spi.GradientOps;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@link GradientOps} on MXNet 1.9's multi-tensor operators, for DJL's MXNet engine.
@@ -30,10 +27,11 @@ import java.util.Map;
  *   <li>Non-finite check: {@code 1 - multi_all_finite}, in chunks of 200 arrays (the operator's
  *       limit) accumulating into one output.
  *   <li>Scaling and clamping: one in-place call per tensor ({@code _npi_multiply} with the 0-d
- *       factor broadcast, {@code _npi_clip}). MXNet 1.9 has no multi-tensor scaling operator; its
- *       multi-tensor updates ({@code multi_sgd_update}, {@code preloaded_multi_sgd_update} and kin)
- *       compute {@code w - lr * (rescale * g + wd * w)}, which cannot express an exact
- *       multiplication by a factor held on the device.
+ *       factor broadcast, {@code _npi_clip}); two for a float16 gradient, whose product is taken in
+ *       float32 and rounded once. MXNet 1.9 has no multi-tensor scaling operator; its multi-tensor
+ *       updates ({@code multi_sgd_update}, {@code preloaded_multi_sgd_update} and kin) compute
+ *       {@code w - lr * (rescale * g + wd * w)}, which cannot express an exact multiplication by a
+ *       factor held on the device.
  *   <li>Zeroing: {@code reset_arrays}, a memset of all arrays in one call, so NaN becomes 0 (a
  *       multiplication by 0 leaves NaN in MXNet too, measured).
  * </ul>
@@ -107,8 +105,10 @@ public final class MxGradientOps implements GradientOps {
     /**
      * {@inheritDoc}
      *
-     * <p>One in-place {@code _npi_multiply} per non-empty tensor; the factor is cast once per
-     * gradient dtype.
+     * <p>One in-place {@code _npi_multiply} per non-empty tensor at least as wide as the factor
+     * (MXNet promotes mixed dtypes, so a float64 gradient is multiplied by the exact float64 value
+     * of a float32 factor). A narrower gradient (float16) is multiplied into a float32 temporary,
+     * then cast back into place: the product is rounded once to float16, never the factor.
      */
     @Override
     public void scaleInPlace(List<NDArray> grads, NDArray factor) {
@@ -124,22 +124,21 @@ public final class MxGradientOps implements GradientOps {
                     "factor must be an MXNet array, got " + factor.getClass().getName());
         }
         NDManager owner = owner(grads);
-        Map<DataType, NDArray> casts = new EnumMap<>(DataType.class);
-        try {
-            for (NDArray grad : grads) {
-                if (grad.size() == 0) {
-                    continue;
-                }
-                NDArray f =
-                        grad.getDataType() == factor.getDataType()
-                                ? factor
-                                : casts.computeIfAbsent(
-                                        grad.getDataType(),
-                                        t -> MxMultiTensorKernels.cast(owner, factor, t));
-                owner.invoke("_npi_multiply", new NDArray[] {grad, f}, new NDArray[] {grad}, null);
+        int factorBytes = factor.getDataType().getNumOfBytes();
+        for (NDArray grad : grads) {
+            if (grad.size() == 0) {
+                continue;
             }
-        } finally {
-            casts.values().forEach(NDArray::close);
+            if (grad.getDataType().getNumOfBytes() >= factorBytes) {
+                owner.invoke(
+                        "_npi_multiply", new NDArray[] {grad, factor}, new NDArray[] {grad}, null);
+            } else {
+                try (NDArray product =
+                        MxMultiTensorKernels.invoke(
+                                owner, "_npi_multiply", null, new NDList(grad, factor))) {
+                    MxMultiTensorKernels.castInto(owner, product, grad);
+                }
+            }
         }
     }
 

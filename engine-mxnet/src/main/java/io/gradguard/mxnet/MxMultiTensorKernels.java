@@ -154,9 +154,34 @@ final class MxMultiTensorKernels {
      * @return a new array
      */
     static NDArray cast(NDManager owner, NDArray array, DataType dataType) {
+        return invoke(owner, "Cast", dtypeParam(dataType), new NDList(array));
+    }
+
+    /**
+     * Writes {@code source}, cast to the dtype of {@code target}, into {@code target}.
+     *
+     * @param owner the manager that runs the operator
+     * @param source the values
+     * @param target an array of the same shape, overwritten in place
+     */
+    static void castInto(NDManager owner, NDArray source, NDArray target) {
+        owner.invoke(
+                "Cast",
+                new NDArray[] {source},
+                new NDArray[] {target},
+                dtypeParam(target.getDataType()));
+    }
+
+    /** DJL's own dtype names for MXNet lack float16, which the {@code Cast} operator accepts. */
+    private static MxOpParams dtypeParam(DataType dataType) {
         MxOpParams params = new MxOpParams();
-        params.setDataType(dataType);
-        return invoke(owner, "Cast", params, new NDList(array));
+        switch (dataType) {
+            case FLOAT16 -> params.add("dtype", "float16");
+            case FLOAT32 -> params.add("dtype", "float32");
+            case FLOAT64 -> params.add("dtype", "float64");
+            default -> params.setDataType(dataType);
+        }
+        return params;
     }
 
     /**

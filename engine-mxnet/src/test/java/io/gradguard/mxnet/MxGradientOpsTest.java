@@ -196,6 +196,28 @@ public class MxGradientOpsTest {
     }
 
     @Test
+    public void float16IsScaledAtFloat32PrecisionAndRoundedOnce() {
+        // 2^-27 is 0 in float16; the float32 products are 1024 * 2^-27 = 2^-17,
+        // -2048 * 2^-27 = -2^-16 (both normal float16 values), 3 * 2^-27 below float16's smallest
+        // subnormal 2^-24, so 0
+        NDArray half = step.create(new float[] {1024f, -2048f, 3f}).toType(DataType.FLOAT16, false);
+        ops.scaleInPlace(List.of(half), step.create(0x1p-27f));
+        assertEquals(half.getDataType(), DataType.FLOAT16);
+        assertEquals(half.toFloatArray(), new float[] {0x1p-17f, -0x1p-16f, 0f});
+    }
+
+    @Test
+    public void float64IsScaledByTheExactValueOfTheFactor() {
+        // the float32 factor 0.1f is 0.100000001490116...; a float64 gradient is multiplied by
+        // that value exactly, not by a float32 product
+        NDArray dbl = step.create(new double[] {1.0 / 3, 3});
+        ops.scaleInPlace(List.of(dbl), step.create(0.1f));
+        assertEquals(dbl.getDataType(), DataType.FLOAT64);
+        assertEquals(
+                dbl.toDoubleArray(), new double[] {(1.0 / 3) * (double) 0.1f, 3 * (double) 0.1f});
+    }
+
+    @Test
     public void clampBoundsValuesAndKeepsNaN() {
         NDArray grad = step.create(new float[] {Float.NaN, 2f, -3f, 0.5f, Float.POSITIVE_INFINITY});
         NDArray scalar = step.create(-7f);
