@@ -46,10 +46,11 @@ public final class MxGradientOps implements GradientOps {
     private final MxMultiTensorKernels kernels;
 
     /**
-     * Creates the ops, binding to the MXNet library that DJL loaded.
+     * Creates the ops, loading DJL's MXNet engine if needed and binding to its library. Prefer
+     * {@code GradientOps.forEngine(Engine.getEngine("MXNet"))}, which also runs a self-check.
      *
-     * @throws UnsatisfiedLinkError if MXNet's C API cannot be bound (the MXNet engine must be
-     *     loaded first, for instance through {@code Engine.getEngine("MXNet")})
+     * @throws ai.djl.engine.EngineException if the MXNet engine cannot be loaded
+     * @throws UnsatisfiedLinkError if MXNet's C API cannot be bound
      */
     public MxGradientOps() {
         this.kernels = new MxMultiTensorKernels(MxInPlaceInvoker.load());

@@ -3,6 +3,7 @@ package io.gradguard.mxnet;
 import ai.djl.engine.Engine;
 import io.gradguard.spi.GradientOps;
 import io.gradguard.spi.GradientOpsProvider;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,9 +44,19 @@ public final class MxGradientOpsProvider implements GradientOpsProvider {
      */
     @Override
     public GradientOps create() {
+        return createChecked(MxGradientOps::new);
+    }
+
+    /**
+     * Builds ops with {@code factory} and self-checks them, falling back to the generic ones.
+     *
+     * @param factory makes the fused ops
+     * @return the fused ops, or {@link GradientOps#generic()} if making or checking them failed
+     */
+    static GradientOps createChecked(Supplier<? extends GradientOps> factory) {
         try {
             Engine engine = Engine.getEngine(ENGINE_NAME);
-            MxGradientOps ops = new MxGradientOps();
+            GradientOps ops = factory.get();
             MxSelfCheck.run(engine, ops);
             return ops;
         } catch (RuntimeException | LinkageError e) {

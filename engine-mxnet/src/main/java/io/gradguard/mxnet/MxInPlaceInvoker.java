@@ -1,5 +1,6 @@
 package io.gradguard.mxnet;
 
+import ai.djl.engine.Engine;
 import ai.djl.engine.EngineException;
 import ai.djl.mxnet.engine.MxNDArray;
 import ai.djl.mxnet.jna.LibUtils;
@@ -54,12 +55,14 @@ final class MxInPlaceInvoker {
     }
 
     /**
-     * Binds to the MXNet library that DJL loaded. The MXNet engine must be loaded first.
+     * Loads DJL's MXNet engine if it is not loaded yet, then binds to the library it loaded.
      *
      * @return the invoker
+     * @throws ai.djl.engine.EngineException if the MXNet engine cannot be loaded
      * @throws UnsatisfiedLinkError if the library or a symbol cannot be found
      */
     static MxInPlaceInvoker load() {
+        Engine.getEngine(MxGradientOpsProvider.ENGINE_NAME);
         String libName = LibUtils.getLibName();
         CApi api =
                 System.getProperty("os.name", "").startsWith("Linux")
