@@ -1,0 +1,364 @@
+package io.gradguard;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.listener.TrainingListenerAdapter;
+import io.gradguard.internal.TrainableParameters;
+import io.gradguard.spi.GradientOps;
+import java.util.Optional;
+
+/**
+ * A DJL {@link TrainingListener} that guards every optimizer step: unscale, clip, and step or skip.
+ * Install it with {@link GradGuard#trainingConfig} (which also wraps the loss and the optimizer),
+ * or, for clipping alone, with {@code DefaultTrainingConfig.addTrainingListeners}.
+ *
+ * <pre>{@code
+ * ClippingTrainingListener guard = ClippingTrainingListener.builder()
+ *         .setStrategy(ClipStrategy.globalNorm(1f))
+ *         .optLossScaler(LossScaler.dynamic())      // optional: mixed precision
+ *         .optAccumulationSteps(4)                  // optional: 4 micro-batches per update
+ *         .build();
+ * DefaultTrainingConfig config = GradGuard.trainingConfig(loss, Optimizer.adamW().build(), guard)
+ *         .addTrainingListeners(GradGuard.loggingListeners());
+ * EasyTrain.fit(trainer, epochs, trainSet, validateSet); // unchanged
+ * }</pre>
+ *
+ * <h2>Order of operations</h2>
+ *
+ * DJL's {@code EasyTrain.trainBatch} runs forward, {@code loss * S} (through {@link ScaledLoss})
+ * and backward, then calls {@link #onTrainingBatch}; {@code Trainer.step()} follows and reaches the
+ * {@link GuardedOptimizer}. For each batch this listener:
+ *
+ * <ol>
+ *   <li>counts the micro-batch; before the last micro-batch of an accumulation window it tells the
+ *       optimizer to hold (no update, gradients kept) and returns;
+ *   <li>collects the gradients of the trainable parameters (frozen ones and ones without a gradient
+ *       are left out), summing each over the training devices onto the first device and zeroing the
+ *       other copies, so the norm is that of the gradient the optimizer will use: {@code sqrt(sum_p
+ *       ||sum_d g_pd||^2)};
+ *   <li>with a loss scaler, multiplies by {@code 1/S} and checks for NaN/inf in one pass; with
+ *       {@link NonFinitePolicy#SKIP_STEP} or {@code ERROR} and no scaler, only checks;
+ *   <li>applies the {@link ClipStrategy} in place, on the device, with the window's mean ({@code
+ *       1/n}) folded into the coefficient, so thresholds are in true-gradient units;
+ *   <li>reads the step's values in one transfer when needed (a skip decision, statistics, metrics,
+ *       observers; see {@link ReportMode}), decides apply, skip or error, updates the loss scale
+ *       once, and publishes a {@link StepReport}.
+ * </ol>
+ *
+ * At the end of an epoch an unfinished accumulation window is stepped with its own divisor. Every
+ * array a step creates lives in a sub-manager of the trainer's manager closed before the step
+ * returns.
+ *
+ * <p>Metrics written to {@code trainer.getMetrics()} when set: {@value #METRIC_NORM}, {@value
+ * #METRIC_COEFFICIENT}, {@value #METRIC_LOSS_SCALE}, {@value #METRIC_SKIPPED}.
+ *
+ * <p>One listener guards one trainer at a time; it rebinds after the previous trainer closed.
+ */
+public final class ClippingTrainingListener extends TrainingListenerAdapter {
+
+    /** Metric: the pre-clip total gradient norm, once per optimizer step. */
+    public static final String METRIC_NORM = "gradient_norm";
+
+    /** Metric: the clip coefficient, once per optimizer step. */
+    public static final String METRIC_COEFFICIENT = "gradient_clip_coefficient";
+
+    /** Metric: the loss scale used for the step. */
+    public static final String METRIC_LOSS_SCALE = "loss_scale";
+
+    /** Metric: the number of skipped optimizer steps so far. */
+    public static final String METRIC_SKIPPED = "skipped_steps";
+
+    private final GuardSettings settings;
+    private final StepGate gate = new StepGate();
+    private final ReportPublisher publisher;
+
+    private Trainer trainer;
+    private TrainableParameters parameters;
+    private GradientOps ops;
+    private AccumulationBuffer buffer;
+    private int microInWindow;
+    private long step;
+    private int epoch;
+    private long batchInEpoch;
+    private long batchesSeen;
+    private int consecutiveSkips;
+    private Batch lastBatch;
+
+    ClippingTrainingListener(GuardSettings settings) {
+        this.settings = settings;
+        this.publisher = new ReportPublisher(settings);
+    }
+
+    /**
+     * Returns a builder; {@link ClippingTrainingListenerBuilder#setStrategy(ClipStrategy)} is
+     * required.
+     *
+     * @return a new builder
+     */
+    public static ClippingTrainingListenerBuilder builder() {
+        return new ClippingTrainingListenerBuilder();
+    }
+
+    /**
+     * Returns the strategy this listener applies.
+     *
+     * @return the strategy
+     */
+    public ClipStrategy getStrategy() {
+        return settings.strategy();
+    }
+
+    /**
+     * Returns the loss scaler ({@link LossScaler#none()} unless one was set).
+     *
+     * @return the scaler
+     */
+    public LossScaler getLossScaler() {
+        return settings.scaler();
+    }
+
+    /**
+     * Returns the number of micro-batches per optimizer step.
+     *
+     * @return {@code >= 1}
+     */
+    public int getAccumulationSteps() {
+        return settings.accumulationSteps();
+    }
+
+    /**
+     * Returns the statistics of the steps reported so far. With {@link ReportMode#ON_DEMAND} and no
+     * skip decision to make, only the steps whose report was read count.
+     *
+     * @return an immutable snapshot
+     */
+    public ClipStatistics getStatistics() {
+        return publisher.statistics();
+    }
+
+    /**
+     * Returns the report of the latest optimizer step, reading it from the device if it has not
+     * been read yet (one synchronization).
+     *
+     * @return the latest report, or empty before the first step
+     */
+    public Optional<StepReport> getLastReport() {
+        return publisher.lastReport(trainer);
+    }
+
+    /**
+     * Returns the number of optimizer steps (applied or skipped) so far.
+     *
+     * @return the step counter
+     */
+    public long getStepCount() {
+        return step;
+    }
+
+    /**
+     * Returns whether the next {@code Trainer.step()} will update the weights (as opposed to
+     * holding an accumulation micro-step or skipping a non-finite step).
+     *
+     * @return whether the pending step applies
+     */
+    public boolean isPendingStepApplied() {
+        return gate.decision() == StepGate.Decision.APPLY;
+    }
+
+    StepGate gate() {
+        return gate;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void onTrainingBegin(Trainer trainer) {
+        if (this.trainer != null && this.trainer != trainer && this.trainer.getManager().isOpen()) {
+            throw new IllegalStateException(
+                    "This ClippingTrainingListener already guards another trainer that is still"
+                            + " open; build one listener per trainer.");
+        }
+        GuardChecks.checkDataType(trainer);
+        this.trainer = trainer;
+        parameters = null;
+        closeBuffer();
+        microInWindow = 0;
+        step = 0;
+        epoch = 0;
+        batchInEpoch = 0;
+        batchesSeen = 0;
+        consecutiveSkips = 0;
+        publisher.reset();
+        gate.decide(StepGate.Decision.APPLY);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+        bind(trainer);
+        if (batchesSeen > 0 && settings.needsGate() && gate.updateCalls() == 0) {
+            throw new IllegalStateException(GuardChecks.OPTIMIZER_NOT_GUARDED);
+        }
+        batchesSeen++;
+        lastBatch = batchData == null ? null : batchData.getBatch();
+        microInWindow++;
+        if (microInWindow < settings.accumulationSteps()) {
+            if (buffer != null) {
+                try (NDManager scope = newScope()) {
+                    StepPipeline pipeline = new StepPipeline(scope, ops);
+                    if (pipeline.gather(parameters)) {
+                        buffer.add(pipeline.gradients());
+                    }
+                }
+            }
+            gate.decide(StepGate.Decision.HOLD);
+        } else {
+            finishWindow();
+        }
+        batchInEpoch++;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void onEpoch(Trainer trainer) {
+        if (microInWindow > 0 && parameters != null) {
+            batchInEpoch = Math.max(0, batchInEpoch - 1);
+            finishWindow();
+            trainer.step();
+        }
+        publisher.epochEnded(epoch);
+        epoch++;
+        batchInEpoch = 0;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void onTrainingEnd(Trainer trainer) {
+        publisher.trainingEnded(trainer);
+        closeBuffer();
+        this.trainer = null;
+        this.parameters = null;
+    }
+
+    private void finishWindow() {
+        int microBatches = microInWindow;
+        microInWindow = 0;
+        LossScaler scaler = settings.scaler();
+        float scaleUsed = scaler.isEnabled() ? scaler.scale() : 1f;
+        try (NDManager scope = newScope()) {
+            StepPipeline pipeline = new StepPipeline(scope, ops);
+            if (!pipeline.gather(parameters)) {
+                gate.decide(StepGate.Decision.APPLY);
+                return;
+            }
+            if (buffer != null) {
+                buffer.drainInto(pipeline.gradients());
+            }
+            if (scaler.isEnabled()) {
+                pipeline.unscaleAndCheck(scaler.inverseScale());
+            } else if (settings.policy() != NonFinitePolicy.PROPAGATE) {
+                pipeline.check();
+            }
+            if (settings.policy() == NonFinitePolicy.ERROR) {
+                pipeline.locateNonFinite();
+            }
+            if (publisher.wantsParameterNorms()) {
+                pipeline.measurePerParameter(microBatches);
+            }
+            pipeline.clip(settings.strategy(), microBatches, step);
+            NDArray packed = pipeline.pack();
+            boolean mustRead = pipeline.hasFlag() || publisher.readsEveryStep(trainer);
+            if (!mustRead) {
+                gate.decide(StepGate.Decision.APPLY);
+                publisher.defer(packed, step, epoch, batchInEpoch, scaleUsed, microBatches);
+            } else {
+                float[] values = packed.toFloatArray();
+                StepMeasurement m = StepMeasurement.of(values, pipeline.hasFlag());
+                if (m.nonFinite() && settings.policy() == NonFinitePolicy.ERROR) {
+                    gate.decide(StepGate.Decision.SKIP);
+                    throw new NonFiniteGradientException(
+                            GuardChecks.nonFiniteMessage(step, pipeline.nonFiniteNames(values)));
+                }
+                boolean skip = m.nonFinite() && settings.policy() == NonFinitePolicy.SKIP_STEP;
+                gate.decide(skip ? StepGate.Decision.SKIP : StepGate.Decision.APPLY);
+                consecutiveSkips = skip ? consecutiveSkips + 1 : 0;
+                if (scaler.isEnabled()) {
+                    scaler.update(m.nonFinite());
+                }
+                StepReport report =
+                        new StepReport(
+                                step,
+                                epoch,
+                                batchInEpoch,
+                                m.totalNorm(),
+                                m.coefficient(),
+                                m.clipped() && !skip,
+                                scaleUsed,
+                                m.nonFinite(),
+                                skip,
+                                microBatches);
+                publisher.publish(trainer, report, pipeline, lastBatch);
+            }
+        } finally {
+            step++;
+        }
+        GuardChecks.checkDivergence(consecutiveSkips, settings, gate.decision());
+    }
+
+    private NDManager newScope() {
+        NDManager scope = trainer.getManager().newSubManager();
+        scope.setName("gradguard-step");
+        return scope;
+    }
+
+    private void bind(Trainer trainer) {
+        if (this.trainer == null) {
+            onTrainingBegin(trainer);
+        } else if (this.trainer != trainer) {
+            throw new IllegalStateException(
+                    "This ClippingTrainingListener guards another trainer; build one listener per"
+                            + " trainer.");
+        }
+        if (parameters != null) {
+            return;
+        }
+        GuardChecks.checkWiring(trainer, settings, gate);
+        parameters = TrainableParameters.of(trainer);
+        ops =
+                settings.ops() != null
+                        ? settings.ops()
+                        : GradientOps.forEngine(trainer.getManager().getEngine());
+        boolean nativeAccumulation = true;
+        if (settings.accumulationSteps() > 1) {
+            nativeAccumulation = ops.prepareAccumulation(parameters.allValues());
+            if (!nativeAccumulation) {
+                buffer = new AccumulationBuffer(trainer.getManager(), ops);
+            }
+        }
+        gate.bind(
+                parameters.arraysById(),
+                ops,
+                settings.accumulationSteps() > 1 && nativeAccumulation);
+    }
+
+    private void closeBuffer() {
+        if (buffer != null) {
+            buffer.close();
+            buffer = null;
+        }
+    }
+
+    /** When step reports are read back from the device. */
+    public enum ReportMode {
+        /** Read each step's norm, coefficient and flags in one transfer at the end of the step. */
+        EVERY_STEP,
+        /**
+         * Read only when a decision needs it (a loss scaler or a skip/error policy makes one read
+         * per step regardless) or when {@link #getLastReport()} is called; statistics, metrics and
+         * observers then see only the steps that were read.
+         */
+        ON_DEMAND
+    }
+}

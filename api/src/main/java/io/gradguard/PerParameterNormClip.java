@@ -1,0 +1,46 @@
+package io.gradguard;
+
+import ai.djl.ndarray.NDArray;
+import io.gradguard.internal.DeviceScalars;
+import java.util.List;
+
+/** {@link ClipStrategy#perParameterNorm(float)}: the global-norm formula per parameter. */
+final class PerParameterNormClip implements ClipStrategy {
+
+    private final float maxNorm;
+
+    PerParameterNormClip(float maxNorm) {
+        this.maxNorm = Thresholds.positiveFinite("maxNorm", maxNorm);
+    }
+
+    @Override
+    public ClipOutcome apply(ClipContext context) {
+        List<NDArray> grads = context.gradients();
+        NDArray norms =
+                ClipMath.times(context.ops().perTensorNorms(grads, 2f), context.multiplier());
+        NDArray coefs = ClipMath.coefficient(norms, maxNorm);
+        NDArray factors = ClipMath.times(coefs, context.multiplier());
+        for (int i = 0; i < grads.size(); i++) {
+            NDArray grad = grads.get(i);
+            NDArray factor = factors.get(i);
+            grad.muli(
+                    factor.getDataType() == grad.getDataType()
+                            ? factor
+                            : factor.toType(grad.getDataType(), false));
+        }
+        NDArray total = norms.square().sum().sqrt();
+        NDArray smallest = coefs.min();
+        NDArray clipped = ClipMath.below1(smallest);
+        return new ClipOutcome(total, smallest.minimum(DeviceScalars.fp32(smallest, 1f)), clipped);
+    }
+
+    @Override
+    public float threshold() {
+        return maxNorm;
+    }
+
+    @Override
+    public String toString() {
+        return "perParameterNorm(maxNorm=" + maxNorm + ")";
+    }
+}

@@ -1,0 +1,22 @@
+package io.gradguard;
+
+/** Argument checks shared by the strategy factories. */
+final class Thresholds {
+
+    private Thresholds() {}
+
+    /**
+     * Checks that a threshold is finite and positive.
+     *
+     * @param name the parameter name for the message
+     * @param value the value to check
+     * @return {@code value}
+     * @throws IllegalArgumentException if it is NaN, infinite, zero or negative
+     */
+    static float positiveFinite(String name, float value) {
+        if (!(value > 0f) || Float.isInfinite(value)) {
+            throw new IllegalArgumentException(name + " must be finite and > 0, got " + value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,126 @@
+package io.gradguard.it;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.EasyTrain;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.util.Pair;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * A small, fully deterministic regression problem: an 8-16-1 MLP whose weights are set from a
+ * seeded {@link Random} after initialization, trained on a fixed dataset in fixed order. Two runs
+ * with the same seed and the same listeners produce bit-identical weights on one engine.
+ */
+final class TinyRegression implements AutoCloseable {
+
+    static final int FEATURES = 8;
+    static final int SAMPLES = 64;
+    static final int BATCH = 16;
+
+    private final Model model;
+    private final NDManager dataManager;
+    private final ArrayDataset dataset;
+
+    TinyRegression(String engine, long seed) {
+        model = Model.newInstance("tiny-" + seed, Device.cpu(), engine);
+        model.setBlock(
+                new SequentialBlock()
+                        .add(Linear.builder().setUnits(16).build())
+                        .add(Activation::relu)
+                        .add(Linear.builder().setUnits(1).build()));
+        dataManager = NDManager.newBaseManager(Device.cpu(), engine);
+        Random random = new Random(seed);
+        float[] x = new float[SAMPLES * FEATURES];
+        float[] y = new float[SAMPLES];
+        for (int i = 0; i < SAMPLES; i++) {
+            float target = 0f;
+            for (int j = 0; j < FEATURES; j++) {
+                float v = (float) random.nextGaussian();
+                x[i * FEATURES + j] = v;
+                target += v * (j - 3.5f);
+            }
+            // A few large targets give large gradients, so clipping has something to do.
+            y[i] = i % 16 == 0 ? target * 50f : target;
+        }
+        NDArray features = dataManager.create(x, new Shape(SAMPLES, FEATURES));
+        NDArray labels = dataManager.create(y, new Shape(SAMPLES, 1));
+        dataset =
+                new ArrayDataset.Builder()
+                        .setData(features)
+                        .optLabels(labels)
+                        .setSampling(BATCH, false)
+                        .build();
+    }
+
+    Model model() {
+        return model;
+    }
+
+    /**
+     * Builds a trainer, initializes the model and overwrites every parameter with seeded values.
+     */
+    Trainer newTrainer(Optimizer optimizer, long seed, TrainingListener... listeners) {
+        Random random = new Random(seed * 31 + 7);
+        // Set through an initializer, not after initialize(): MXNet's parameter server keeps its
+        // own copy of the weights from initialization time.
+        DefaultTrainingConfig config =
+                new DefaultTrainingConfig(Loss.l2Loss())
+                        .optOptimizer(optimizer)
+                        .optInitializer(
+                                (manager, shape, dataType) -> {
+                                    float[] values = new float[(int) shape.size()];
+                                    for (int i = 0; i < values.length; i++) {
+                                        values[i] = (float) (random.nextGaussian() * 0.3);
+                                    }
+                                    return manager.create(values, shape).toType(dataType, false);
+                                },
+                                parameter -> true);
+        for (TrainingListener l : listeners) {
+            config.addTrainingListeners(l);
+        }
+        Trainer trainer = model.newTrainer(config);
+        trainer.initialize(new Shape(BATCH, FEATURES));
+        return trainer;
+    }
+
+    void fit(Trainer trainer, int epochs) {
+        try {
+            EasyTrain.fit(trainer, epochs, dataset, null);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    int batchesPerEpoch() {
+        return SAMPLES / BATCH;
+    }
+
+    List<float[]> weights() {
+        List<float[]> out = new ArrayList<>();
+        for (Pair<String, Parameter> pair : model.getBlock().getParameters()) {
+            out.add(pair.getValue().getArray().toFloatArray());
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        dataManager.close();
+        model.close();
+    }
+}
