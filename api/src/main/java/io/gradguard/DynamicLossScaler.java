@@ -1,5 +1,8 @@
 package io.gradguard;
 
+import ai.djl.ndarray.NDArray;
+import java.util.List;
+
 /**
  * {@link LossScaler#dynamic()}: PyTorch GradScaler's update rule ({@code _amp_update_scale_}), with
  * DeepSpeed-style hysteresis and optional bounds.
@@ -37,6 +40,18 @@ final class DynamicLossScaler implements LossScaler {
         this.maxScale = b.maxScale;
     }
 
+    private final UnscaleTracker tracker = new UnscaleTracker();
+
+    @Override
+    public NDArray unscale(List<NDArray> grads) {
+        return tracker.unscale(this, grads);
+    }
+
+    @Override
+    public NDArray clipGradNorm(List<NDArray> grads, float maxNorm, float normType) {
+        return tracker.clipGradNorm(this, grads, maxNorm, normType);
+    }
+
     @Override
     public float scale() {
         return scale;
@@ -49,6 +64,7 @@ final class DynamicLossScaler implements LossScaler {
 
     @Override
     public void update(boolean foundNonFinite) {
+        tracker.newStep();
         if (foundNonFinite) {
             growthTracker = 0;
             overflowStreak++;
