@@ -113,7 +113,8 @@ final class XChartRenderer {
                         .yAxisTitle("steps")
                         .build();
         chart.getStyler().setLegendVisible(false);
-        chart.getStyler().setXAxisDecimalPattern("0.###E0");
+        double top = finite.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        chart.getStyler().setXAxisDecimalPattern(top < 0.01 || top >= 1e5 ? "0.##E0" : "0.###");
         chart.getStyler().setXAxisLabelRotation(45);
         chart.addSeries(HISTOGRAM, histogram.getxAxisData(), histogram.getyAxisData());
         return chart;
