@@ -1,102 +1,105 @@
 package io.gradguard;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import io.gradguard.internal.TrainableParameters;
 import io.gradguard.spi.GradientOps;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * A DJL {@link ai.djl.training.listener.TrainingListener} that bounds the gradients of every
- * training step, after backward and before the optimizer update.
+ * A DJL {@link TrainingListener} that guards every optimizer step: unscale, clip, and step or skip.
+ * Install it with {@link GradGuard#trainingConfig} (which also wraps the loss and the optimizer),
+ * or, for clipping alone, with {@code DefaultTrainingConfig.addTrainingListeners}.
  *
  * <pre>{@code
  * ClippingTrainingListener guard = ClippingTrainingListener.builder()
  *         .setStrategy(ClipStrategy.globalNorm(1f))
+ *         .optLossScaler(LossScaler.dynamic())      // optional: mixed precision
+ *         .optAccumulationSteps(4)                  // optional: 4 micro-batches per update
  *         .build();
- * DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
- *         .optOptimizer(Optimizer.adamW().build())
- *         .addTrainingListeners(TrainingListener.Defaults.logging())
- *         .addTrainingListeners(guard);
+ * DefaultTrainingConfig config = GradGuard.trainingConfig(loss, Optimizer.adamW().build(), guard)
+ *         .addTrainingListeners(GradGuard.loggingListeners());
  * EasyTrain.fit(trainer, epochs, trainSet, validateSet); // unchanged
  * }</pre>
  *
  * <h2>Order of operations</h2>
  *
- * DJL's {@code EasyTrain.trainBatch} runs forward, loss and backward, then calls {@link
- * #onTrainingBatch}; {@code Trainer.step()} follows. In {@code onTrainingBatch} this listener:
+ * DJL's {@code EasyTrain.trainBatch} runs forward, {@code loss * S} (through {@link ScaledLoss})
+ * and backward, then calls {@link #onTrainingBatch}; {@code Trainer.step()} follows and reaches the
+ * {@link GuardedOptimizer}. For each batch this listener:
  *
  * <ol>
+ *   <li>counts the micro-batch; before the last micro-batch of an accumulation window it tells the
+ *       optimizer to hold (no update, gradients kept) and returns;
  *   <li>collects the gradients of the trainable parameters (frozen ones and ones without a gradient
- *       are left out), summing each parameter's gradient over the training devices onto the first
- *       device and zeroing the other copies, so that the norm is the norm of the gradient the
- *       optimizer will use: {@code sqrt(sum_p ||sum_d g_pd||^2)};
- *   <li>applies the {@link ClipStrategy} in place, on the device, with no host synchronization;
- *   <li>records a {@link StepReport}: by default the step's norm, coefficient and clip flag are
- *       read back in one transfer, to update {@link #getStatistics()}, the trainer's metrics
- *       ({@value #METRIC_NORM}, {@value #METRIC_COEFFICIENT}) and the report consumer. With {@link
- *       ReportMode#ON_DEMAND} nothing is read until {@link #getLastReport()} is called.
+ *       are left out), summing each over the training devices onto the first device and zeroing the
+ *       other copies, so the norm is that of the gradient the optimizer will use: {@code sqrt(sum_p
+ *       ||sum_d g_pd||^2)};
+ *   <li>with a loss scaler, multiplies by {@code 1/S} and checks for NaN/inf in one pass; with
+ *       {@link NonFinitePolicy#SKIP_STEP} or {@code ERROR} and no scaler, only checks;
+ *   <li>applies the {@link ClipStrategy} in place, on the device, with the window's mean ({@code
+ *       1/n}) folded into the coefficient, so thresholds are in true-gradient units;
+ *   <li>reads the step's values in one transfer when needed (a skip decision, statistics, metrics,
+ *       observers; see {@link ReportMode}), decides apply, skip or error, updates the loss scale
+ *       once, and publishes a {@link StepReport}.
  * </ol>
  *
- * Every array the listener creates in a step lives in a sub-manager of the trainer's manager that
- * is closed before {@code onTrainingBatch} returns.
+ * At the end of an epoch an unfinished accumulation window is stepped with its own divisor. Every
+ * array a step creates lives in a sub-manager of the trainer's manager closed before the step
+ * returns.
  *
- * <p>One listener guards one trainer at a time; it rebinds to a new trainer after the previous one
- * was closed.
+ * <p>Metrics written to {@code trainer.getMetrics()} when set: {@value #METRIC_NORM}, {@value
+ * #METRIC_COEFFICIENT}, {@value #METRIC_LOSS_SCALE}, {@value #METRIC_SKIPPED}.
+ *
+ * <p>One listener guards one trainer at a time; it rebinds after the previous trainer closed.
  */
 public final class ClippingTrainingListener extends TrainingListenerAdapter {
 
-    /** Metric name of the pre-clip total gradient norm, written once per step. */
+    /** Metric: the pre-clip total gradient norm, once per optimizer step. */
     public static final String METRIC_NORM = "gradient_norm";
 
-    /** Metric name of the clip coefficient, written once per step. */
+    /** Metric: the clip coefficient, once per optimizer step. */
     public static final String METRIC_COEFFICIENT = "gradient_clip_coefficient";
 
-    private static final Logger logger = LoggerFactory.getLogger(ClippingTrainingListener.class);
+    /** Metric: the loss scale used for the step. */
+    public static final String METRIC_LOSS_SCALE = "loss_scale";
 
-    private final ClipStrategy strategy;
-    private final Consumer<StepReport> reportConsumer;
-    private final ReportMode reportMode;
+    /** Metric: the number of skipped optimizer steps so far. */
+    public static final String METRIC_SKIPPED = "skipped_steps";
+
+    private final GuardSettings settings;
+    private final StepGate gate = new StepGate();
+    private final ReportPublisher publisher;
 
     private Trainer trainer;
     private TrainableParameters parameters;
     private GradientOps ops;
-    private NDManager listenerManager;
-    private NDArray pendingReport;
-    private long pendingStep;
-    private int pendingEpoch;
-    private long pendingBatch;
+    private AccumulationBuffer buffer;
+    private int microInWindow;
     private long step;
     private int epoch;
     private long batchInEpoch;
-    private StepReport lastReport;
-    private ClipStatistics statistics = ClipStatistics.EMPTY;
+    private long batchesSeen;
+    private int consecutiveSkips;
+    private Batch lastBatch;
 
-    private ClippingTrainingListener(Builder builder) {
-        this.strategy = builder.strategy;
-        this.reportConsumer = builder.reportConsumer;
-        this.reportMode = builder.reportMode;
+    ClippingTrainingListener(GuardSettings settings) {
+        this.settings = settings;
+        this.publisher = new ReportPublisher(settings);
     }
 
     /**
-     * Returns a builder; {@link Builder#setStrategy(ClipStrategy)} is required.
+     * Returns a builder; {@link ClippingTrainingListenerBuilder#setStrategy(ClipStrategy)} is
+     * required.
      *
      * @return a new builder
      */
-    public static Builder builder() {
-        return new Builder();
+    public static ClippingTrainingListenerBuilder builder() {
+        return new ClippingTrainingListenerBuilder();
     }
 
     /**
@@ -105,30 +108,68 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
      * @return the strategy
      */
     public ClipStrategy getStrategy() {
-        return strategy;
+        return settings.strategy();
     }
 
     /**
-     * Returns the statistics of the steps reported so far. With {@link ReportMode#ON_DEMAND} only
-     * the steps whose report was read count.
+     * Returns the loss scaler ({@link LossScaler#none()} unless one was set).
+     *
+     * @return the scaler
+     */
+    public LossScaler getLossScaler() {
+        return settings.scaler();
+    }
+
+    /**
+     * Returns the number of micro-batches per optimizer step.
+     *
+     * @return {@code >= 1}
+     */
+    public int getAccumulationSteps() {
+        return settings.accumulationSteps();
+    }
+
+    /**
+     * Returns the statistics of the steps reported so far. With {@link ReportMode#ON_DEMAND} and no
+     * skip decision to make, only the steps whose report was read count.
      *
      * @return an immutable snapshot
      */
     public ClipStatistics getStatistics() {
-        return statistics;
+        return publisher.statistics();
     }
 
     /**
-     * Returns the report of the latest step, reading it from the device if it has not been read yet
-     * (one synchronization).
+     * Returns the report of the latest optimizer step, reading it from the device if it has not
+     * been read yet (one synchronization).
      *
      * @return the latest report, or empty before the first step
      */
     public Optional<StepReport> getLastReport() {
-        if (pendingReport != null) {
-            materialize();
-        }
-        return Optional.ofNullable(lastReport);
+        return publisher.lastReport(trainer);
+    }
+
+    /**
+     * Returns the number of optimizer steps (applied or skipped) so far.
+     *
+     * @return the step counter
+     */
+    public long getStepCount() {
+        return step;
+    }
+
+    /**
+     * Returns whether the next {@code Trainer.step()} will update the weights (as opposed to
+     * holding an accumulation micro-step or skipping a non-finite step).
+     *
+     * @return whether the pending step applies
+     */
+    public boolean isPendingStepApplied() {
+        return gate.decision() == StepGate.Decision.APPLY;
+    }
+
+    StepGate gate() {
+        return gate;
     }
 
     /** {@inheritDoc} */
@@ -139,69 +180,140 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
                     "This ClippingTrainingListener already guards another trainer that is still"
                             + " open; build one listener per trainer.");
         }
-        checkDataType(trainer);
+        GuardChecks.checkDataType(trainer);
         this.trainer = trainer;
-        this.parameters = null;
-        this.ops = null;
-        this.step = 0;
-        this.epoch = 0;
-        this.batchInEpoch = 0;
-        this.statistics = ClipStatistics.EMPTY;
-        this.lastReport = null;
+        parameters = null;
+        closeBuffer();
+        microInWindow = 0;
+        step = 0;
+        epoch = 0;
+        batchInEpoch = 0;
+        batchesSeen = 0;
+        consecutiveSkips = 0;
+        publisher.reset();
+        gate.decide(StepGate.Decision.APPLY);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+        bind(trainer);
+        if (batchesSeen > 0 && settings.needsGate() && gate.updateCalls() == 0) {
+            throw new IllegalStateException(GuardChecks.OPTIMIZER_NOT_GUARDED);
+        }
+        batchesSeen++;
+        lastBatch = batchData == null ? null : batchData.getBatch();
+        microInWindow++;
+        if (microInWindow < settings.accumulationSteps()) {
+            if (buffer != null) {
+                try (NDManager scope = newScope()) {
+                    StepPipeline pipeline = new StepPipeline(scope, ops);
+                    if (pipeline.gather(parameters)) {
+                        buffer.add(pipeline.gradients());
+                    }
+                }
+            }
+            gate.decide(StepGate.Decision.HOLD);
+        } else {
+            finishWindow();
+        }
+        batchInEpoch++;
     }
 
     /** {@inheritDoc} */
     @Override
     public void onEpoch(Trainer trainer) {
+        if (microInWindow > 0 && parameters != null) {
+            batchInEpoch = Math.max(0, batchInEpoch - 1);
+            finishWindow();
+            trainer.step();
+        }
+        publisher.epochEnded(epoch);
         epoch++;
         batchInEpoch = 0;
     }
 
     /** {@inheritDoc} */
     @Override
-    public void onTrainingBatch(
-            Trainer trainer, ai.djl.training.listener.TrainingListener.BatchData batchData) {
-        ensureBound(trainer);
-        try (NDManager stepManager = trainer.getManager().newSubManager()) {
-            stepManager.setName("gradguard-step");
-            List<NDArray> grads = new ArrayList<>();
-            List<NDArray> weights = new ArrayList<>();
-            List<String> names = new ArrayList<>();
-            List<NDArray> gathered =
-                    parameters.gather(stepManager, g -> ops.zeroInPlace(List.of(g)));
-            List<NDArray> values = parameters.primaryValues();
-            for (int i = 0; i < gathered.size(); i++) {
-                if (gathered.get(i) != null) {
-                    grads.add(gathered.get(i));
-                    weights.add(values.get(i));
-                    names.add(parameters.names().get(i));
-                }
-            }
-            if (!grads.isEmpty()) {
-                ClipOutcome outcome =
-                        strategy.apply(new ClipContext(ops, grads, weights, names, null, step));
-                record(outcome);
-            }
-        }
-        step++;
-        batchInEpoch++;
-    }
-
-    /** {@inheritDoc} */
-    @Override
     public void onTrainingEnd(Trainer trainer) {
-        if (pendingReport != null) {
-            materialize();
-        }
-        if (listenerManager != null) {
-            listenerManager.close();
-            listenerManager = null;
-        }
+        publisher.trainingEnded(trainer);
+        closeBuffer();
         this.trainer = null;
         this.parameters = null;
     }
 
-    private void ensureBound(Trainer trainer) {
+    private void finishWindow() {
+        int microBatches = microInWindow;
+        microInWindow = 0;
+        LossScaler scaler = settings.scaler();
+        float scaleUsed = scaler.isEnabled() ? scaler.scale() : 1f;
+        try (NDManager scope = newScope()) {
+            StepPipeline pipeline = new StepPipeline(scope, ops);
+            if (!pipeline.gather(parameters)) {
+                gate.decide(StepGate.Decision.APPLY);
+                return;
+            }
+            if (buffer != null) {
+                buffer.drainInto(pipeline.gradients());
+            }
+            if (scaler.isEnabled()) {
+                pipeline.unscaleAndCheck(scaler.inverseScale());
+            } else if (settings.policy() != NonFinitePolicy.PROPAGATE) {
+                pipeline.check();
+            }
+            if (settings.policy() == NonFinitePolicy.ERROR) {
+                pipeline.locateNonFinite();
+            }
+            if (publisher.wantsParameterNorms()) {
+                pipeline.measurePerParameter(microBatches);
+            }
+            pipeline.clip(settings.strategy(), microBatches, step);
+            NDArray packed = pipeline.pack();
+            boolean mustRead = pipeline.hasFlag() || publisher.readsEveryStep(trainer);
+            if (!mustRead) {
+                gate.decide(StepGate.Decision.APPLY);
+                publisher.defer(packed, step, epoch, batchInEpoch, scaleUsed, microBatches);
+            } else {
+                float[] values = packed.toFloatArray();
+                StepMeasurement m = StepMeasurement.of(values, pipeline.hasFlag());
+                if (m.nonFinite() && settings.policy() == NonFinitePolicy.ERROR) {
+                    gate.decide(StepGate.Decision.SKIP);
+                    throw new NonFiniteGradientException(
+                            GuardChecks.nonFiniteMessage(step, pipeline.nonFiniteNames(values)));
+                }
+                boolean skip = m.nonFinite() && settings.policy() == NonFinitePolicy.SKIP_STEP;
+                gate.decide(skip ? StepGate.Decision.SKIP : StepGate.Decision.APPLY);
+                consecutiveSkips = skip ? consecutiveSkips + 1 : 0;
+                if (scaler.isEnabled()) {
+                    scaler.update(m.nonFinite());
+                }
+                StepReport report =
+                        new StepReport(
+                                step,
+                                epoch,
+                                batchInEpoch,
+                                m.totalNorm(),
+                                m.coefficient(),
+                                m.clipped() && !skip,
+                                scaleUsed,
+                                m.nonFinite(),
+                                skip,
+                                microBatches);
+                publisher.publish(trainer, report, pipeline, lastBatch);
+            }
+        } finally {
+            step++;
+        }
+        GuardChecks.checkDivergence(consecutiveSkips, settings, gate.decision());
+    }
+
+    private NDManager newScope() {
+        NDManager scope = trainer.getManager().newSubManager();
+        scope.setName("gradguard-step");
+        return scope;
+    }
+
+    private void bind(Trainer trainer) {
         if (this.trainer == null) {
             onTrainingBegin(trainer);
         } else if (this.trainer != trainer) {
@@ -209,157 +321,44 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
                     "This ClippingTrainingListener guards another trainer; build one listener per"
                             + " trainer.");
         }
-        if (parameters == null) {
-            parameters = TrainableParameters.of(trainer);
-            Engine engine = trainer.getManager().getEngine();
-            ops = GradientOps.forEngine(engine);
-        }
-    }
-
-    private void record(ClipOutcome outcome) {
-        NDArray packed =
-                NDArrays.stack(
-                        new NDList(outcome.totalNorm(), outcome.coefficient(), outcome.clipped()));
-        if (reportMode == ReportMode.EVERY_STEP) {
-            float[] values = packed.toFloatArray();
-            publish(toReport(values, step, epoch, batchInEpoch));
+        if (parameters != null) {
             return;
         }
-        if (listenerManager == null) {
-            listenerManager = trainer.getManager().newSubManager();
-            listenerManager.setName("gradguard-reports");
-        }
-        if (pendingReport != null) {
-            pendingReport.close();
-        }
-        packed.attach(listenerManager);
-        pendingReport = packed;
-        pendingStep = step;
-        pendingEpoch = epoch;
-        pendingBatch = batchInEpoch;
-    }
-
-    private void materialize() {
-        float[] values = pendingReport.toFloatArray();
-        pendingReport.close();
-        pendingReport = null;
-        publish(toReport(values, pendingStep, pendingEpoch, pendingBatch));
-    }
-
-    private static StepReport toReport(float[] values, long step, int epoch, long batch) {
-        float norm = values[0];
-        return new StepReport(
-                step,
-                epoch,
-                batch,
-                norm,
-                values[1],
-                values[2] > 0f,
-                1f,
-                !Float.isFinite(norm),
-                false,
-                1);
-    }
-
-    private void publish(StepReport report) {
-        lastReport = report;
-        statistics = statistics.plus(report);
-        if (trainer != null && trainer.getMetrics() != null) {
-            trainer.getMetrics().addMetric(METRIC_NORM, report.totalNorm());
-            trainer.getMetrics().addMetric(METRIC_COEFFICIENT, report.coefficient());
-        }
-        if (reportConsumer != null) {
-            try {
-                reportConsumer.accept(report);
-            } catch (RuntimeException e) {
-                logger.warn("The step report consumer threw at step {}; ignored", report.step(), e);
+        GuardChecks.checkWiring(trainer, settings, gate);
+        parameters = TrainableParameters.of(trainer);
+        ops =
+                settings.ops() != null
+                        ? settings.ops()
+                        : GradientOps.forEngine(trainer.getManager().getEngine());
+        boolean nativeAccumulation = true;
+        if (settings.accumulationSteps() > 1) {
+            nativeAccumulation = ops.prepareAccumulation(parameters.allValues());
+            if (!nativeAccumulation) {
+                buffer = new AccumulationBuffer(trainer.getManager(), ops);
             }
         }
+        gate.bind(
+                parameters.arraysById(),
+                ops,
+                settings.accumulationSteps() > 1 && nativeAccumulation);
     }
 
-    private static void checkDataType(Trainer trainer) {
-        DataType type = trainer.getModel().getDataType();
-        String engine = trainer.getManager().getEngine().getEngineName();
-        if (type == DataType.BFLOAT16) {
-            throw new IllegalArgumentException(
-                    "Model data type bfloat16 is not supported: DJL's native code aborts the JVM on"
-                            + " bfloat16 training. Train in float32 or float16.");
-        }
-        if (type == DataType.FLOAT16 && "MXNet".equals(engine)) {
-            throw new IllegalArgumentException(
-                    "Model data type float16 is not supported on the MXNet engine: DJL cannot"
-                            + " initialize float16 parameters there. Use the PyTorch engine for"
-                            + " float16.");
+    private void closeBuffer() {
+        if (buffer != null) {
+            buffer.close();
+            buffer = null;
         }
     }
 
     /** When step reports are read back from the device. */
     public enum ReportMode {
-        /** Read each step's norm, coefficient and flag in one transfer at the end of the step. */
+        /** Read each step's norm, coefficient and flags in one transfer at the end of the step. */
         EVERY_STEP,
         /**
-         * Never read during training; {@link #getLastReport()} reads the latest step on demand, and
-         * statistics, metrics and the report consumer see only the steps read that way.
+         * Read only when a decision needs it (a loss scaler or a skip/error policy makes one read
+         * per step regardless) or when {@link #getLastReport()} is called; statistics, metrics and
+         * observers then see only the steps that were read.
          */
         ON_DEMAND
-    }
-
-    /** Builds a {@link ClippingTrainingListener}. */
-    public static final class Builder {
-
-        private ClipStrategy strategy;
-        private Consumer<StepReport> reportConsumer;
-        private ReportMode reportMode = ReportMode.EVERY_STEP;
-
-        private Builder() {}
-
-        /**
-         * Sets the clip strategy. Required.
-         *
-         * @param strategy the strategy, for example {@link ClipStrategy#globalNorm(float)}
-         * @return this builder
-         */
-        public Builder setStrategy(ClipStrategy strategy) {
-            this.strategy = Objects.requireNonNull(strategy, "strategy");
-            return this;
-        }
-
-        /**
-         * Sets a consumer called with every step's report, on the training thread. An exception it
-         * throws is logged and never interrupts training.
-         *
-         * @param consumer the consumer
-         * @return this builder
-         */
-        public Builder optReportConsumer(Consumer<StepReport> consumer) {
-            this.reportConsumer = Objects.requireNonNull(consumer, "consumer");
-            return this;
-        }
-
-        /**
-         * Sets when reports are read from the device; {@link ReportMode#EVERY_STEP} by default.
-         *
-         * @param mode the mode
-         * @return this builder
-         */
-        public Builder optReportMode(ReportMode mode) {
-            this.reportMode = Objects.requireNonNull(mode, "mode");
-            return this;
-        }
-
-        /**
-         * Builds the listener.
-         *
-         * @return the listener
-         * @throws IllegalStateException if no strategy was set
-         */
-        public ClippingTrainingListener build() {
-            if (strategy == null) {
-                throw new IllegalStateException(
-                        "No clip strategy set: call setStrategy(ClipStrategy.globalNorm(1f)) or"
-                                + " another ClipStrategy factory before build()");
-            }
-            return new ClippingTrainingListener(this);
-        }
     }
 }

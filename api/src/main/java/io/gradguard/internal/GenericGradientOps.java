@@ -8,9 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.gradguard.spi.GradientOps;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@link GradientOps} on DJL's public NDArray API only, so it runs on every engine. Each tensor
@@ -52,13 +50,16 @@ public final class GenericGradientOps implements GradientOps {
 
     @Override
     public void scaleInPlace(List<NDArray> grads, NDArray factor) {
-        Map<DataType, NDArray> casts = new EnumMap<>(DataType.class);
         for (NDArray grad : grads) {
-            NDArray f =
-                    casts.computeIfAbsent(
-                            grad.getDataType(),
-                            t -> t == factor.getDataType() ? factor : factor.toType(t, false));
-            grad.muli(f);
+            DataType type = grad.getDataType();
+            if (type == factor.getDataType()) {
+                grad.muli(factor);
+            } else if (grad.size() > 0) {
+                // Multiply at the factor's precision and round once: a float16 copy of a factor
+                // below 2^-14 is subnormal and loses digits, below 2^-25 it is 0.
+                NDArray product = grad.toType(factor.getDataType(), false).muli(factor);
+                grad.set(new NDIndex("..."), product.toType(type, false));
+            }
         }
     }
 

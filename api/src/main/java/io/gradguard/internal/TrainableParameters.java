@@ -130,6 +130,39 @@ public final class TrainableParameters {
         return grads;
     }
 
+    /**
+     * Returns the parameter values on every training device.
+     *
+     * @return the values, device by device for each parameter
+     */
+    public List<NDArray> allValues() {
+        List<NDArray> values = new ArrayList<>(parameters.size() * devices.length);
+        for (Parameter p : parameters) {
+            for (int d = 0; d < devices.length; d++) {
+                values.add(valueOn(p, d));
+            }
+        }
+        return values;
+    }
+
+    /**
+     * Returns each parameter's values on every training device, keyed by {@link Parameter#getId()},
+     * the id DJL's optimizers receive.
+     *
+     * @return the map
+     */
+    public java.util.Map<String, List<NDArray>> arraysById() {
+        java.util.Map<String, List<NDArray>> map = new java.util.HashMap<>();
+        for (Parameter p : parameters) {
+            List<NDArray> arrays = new ArrayList<>(devices.length);
+            for (int d = 0; d < devices.length; d++) {
+                arrays.add(valueOn(p, d));
+            }
+            map.put(p.getId(), arrays);
+        }
+        return map;
+    }
+
     private NDArray valueOn(Parameter p, int deviceIndex) {
         if (store == null) {
             return p.getArray();

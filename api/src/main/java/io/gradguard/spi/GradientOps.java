@@ -49,7 +49,9 @@ public interface GradientOps {
 
     /**
      * Multiplies every gradient in place by a scalar held on the device: {@code g_i <- g_i *
-     * factor}. The factor is cast to each gradient's dtype; the gradient keeps its dtype.
+     * factor}. The product is taken in float32 and rounded once to the gradient's dtype, which the
+     * gradient keeps (a float16 copy of the factor would lose its digits below 2^-14 and be 0 below
+     * 2^-25).
      *
      * @param grads gradients to scale in place
      * @param factor a 0-d float32 array on the gradients' device
@@ -91,6 +93,24 @@ public interface GradientOps {
      * @param grads gradients to zero in place
      */
     void zeroInPlace(List<NDArray> grads);
+
+    /**
+     * Prepares parameters so that successive backward passes add into their gradients instead of
+     * overwriting them, for gradient accumulation. Called once, before the first micro-step.
+     *
+     * <p>Returns {@code true} when backward now accumulates natively, so the caller must zero the
+     * gradients after each real update; {@code false} when it still overwrites, so the caller must
+     * keep its own running sum. The default returns {@code true} for engines whose backward always
+     * accumulates (PyTorch) and {@code false} otherwise; the MXNet module re-marks the parameters'
+     * gradient requests as ADD and returns {@code true}.
+     *
+     * @param parameters the parameter arrays (not their gradients), on every device
+     * @return whether backward accumulates natively from now on
+     */
+    default boolean prepareAccumulation(List<NDArray> parameters) {
+        return !parameters.isEmpty()
+                && "PyTorch".equals(parameters.get(0).getManager().getEngine().getEngineName());
+    }
 
     /**
      * Returns a short name for logs and benchmark tables, such as {@code "generic"} or {@code

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
@@ -37,7 +38,12 @@ final class TinyRegression implements AutoCloseable {
     private final ArrayDataset dataset;
 
     TinyRegression(String engine, long seed) {
+        this(engine, seed, DataType.FLOAT32);
+    }
+
+    TinyRegression(String engine, long seed, DataType dataType) {
         model = Model.newInstance("tiny-" + seed, Device.cpu(), engine);
+        model.setDataType(dataType);
         model.setBlock(
                 new SequentialBlock()
                         .add(Linear.builder().setUnits(16).build())
@@ -57,8 +63,12 @@ final class TinyRegression implements AutoCloseable {
             // A few large targets give large gradients, so clipping has something to do.
             y[i] = i % 16 == 0 ? target * 50f : target;
         }
-        NDArray features = dataManager.create(x, new Shape(SAMPLES, FEATURES));
-        NDArray labels = dataManager.create(y, new Shape(SAMPLES, 1));
+        // bfloat16 arrays abort the JVM inside DJL's PyTorch JNI: keep such data in float32, the
+        // guard refuses the model before anything touches it.
+        DataType dataTypeOfData = dataType == DataType.BFLOAT16 ? DataType.FLOAT32 : dataType;
+        NDArray features =
+                dataManager.create(x, new Shape(SAMPLES, FEATURES)).toType(dataTypeOfData, false);
+        NDArray labels = dataManager.create(y, new Shape(SAMPLES, 1)).toType(dataTypeOfData, false);
         dataset =
                 new ArrayDataset.Builder()
                         .setData(features)
@@ -75,27 +85,35 @@ final class TinyRegression implements AutoCloseable {
      * Builds a trainer, initializes the model and overwrites every parameter with seeded values.
      */
     Trainer newTrainer(Optimizer optimizer, long seed, TrainingListener... listeners) {
-        Random random = new Random(seed * 31 + 7);
-        // Set through an initializer, not after initialize(): MXNet's parameter server keeps its
-        // own copy of the weights from initialization time.
         DefaultTrainingConfig config =
-                new DefaultTrainingConfig(Loss.l2Loss())
-                        .optOptimizer(optimizer)
-                        .optInitializer(
-                                (manager, shape, dataType) -> {
-                                    float[] values = new float[(int) shape.size()];
-                                    for (int i = 0; i < values.length; i++) {
-                                        values[i] = (float) (random.nextGaussian() * 0.3);
-                                    }
-                                    return manager.create(values, shape).toType(dataType, false);
-                                },
-                                parameter -> true);
+                new DefaultTrainingConfig(Loss.l2Loss()).optOptimizer(optimizer);
         for (TrainingListener l : listeners) {
             config.addTrainingListeners(l);
         }
+        return newTrainer(config, seed);
+    }
+
+    /** Builds a trainer from a configuration, with seeded initial weights. */
+    Trainer newTrainer(DefaultTrainingConfig config, long seed) {
+        Random random = new Random(seed * 31 + 7);
+        // Set through an initializer, not after initialize(): MXNet's parameter server keeps its
+        // own copy of the weights from initialization time.
+        config.optInitializer(
+                (manager, shape, dataType) -> {
+                    float[] values = new float[(int) shape.size()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = (float) (random.nextGaussian() * 0.3);
+                    }
+                    return manager.create(values, shape).toType(dataType, false);
+                },
+                parameter -> true);
         Trainer trainer = model.newTrainer(config);
         trainer.initialize(new Shape(BATCH, FEATURES));
         return trainer;
+    }
+
+    ArrayDataset dataset() {
+        return dataset;
     }
 
     void fit(Trainer trainer, int epochs) {
@@ -113,7 +131,7 @@ final class TinyRegression implements AutoCloseable {
     List<float[]> weights() {
         List<float[]> out = new ArrayList<>();
         for (Pair<String, Parameter> pair : model.getBlock().getParameters()) {
-            out.add(pair.getValue().getArray().toFloatArray());
+            out.add(pair.getValue().getArray().toType(DataType.FLOAT32, false).toFloatArray());
         }
         return out;
     }

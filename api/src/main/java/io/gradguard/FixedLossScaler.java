@@ -1,0 +1,49 @@
+package io.gradguard;
+
+/** {@link LossScaler#fixed(float)} and {@link LossScaler#none()}. */
+final class FixedLossScaler implements LossScaler {
+
+    private final float scale;
+    private final boolean enabled;
+
+    FixedLossScaler(float scale, boolean enabled) {
+        this.scale = scale;
+        this.enabled = enabled;
+    }
+
+    @Override
+    public float scale() {
+        return scale;
+    }
+
+    @Override
+    public boolean isEnabled() {
+        return enabled;
+    }
+
+    @Override
+    public void update(boolean foundNonFinite) {
+        // A fixed scale never changes.
+    }
+
+    @Override
+    public LossScalerState state() {
+        return new LossScalerState(scale, 0, 0);
+    }
+
+    @Override
+    public void restore(LossScalerState state) {
+        if (state.scale() != scale) {
+            throw new IllegalArgumentException(
+                    "state.scale must equal this fixed scaler's scale "
+                            + scale
+                            + ", got "
+                            + state.scale());
+        }
+    }
+
+    @Override
+    public String toString() {
+        return enabled ? "fixed(" + scale + ")" : "none()";
+    }
+}

@@ -1,0 +1,124 @@
+package io.gradguard;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Multiplies the loss before backward so that small float16 gradients do not flush to zero, and
+ * decides how the scale evolves; the counterpart of PyTorch's {@code torch.amp.GradScaler}.
+ *
+ * <p>The guarded step is: {@code backward(loss * S)}, then the gradients are multiplied by {@code
+ * 1/S} and checked for NaN/inf in one pass ({@link #inverseScale()} is {@code fp32(1 / fp64(S))}),
+ * then clipped, then the optimizer steps or, if a non-finite value was found, skips; finally {@link
+ * #update(boolean)} adjusts {@code S}. A {@link ClippingTrainingListener} built with {@code
+ * optLossScaler} performs all of this; {@link ScaledLoss} applies the scale to the loss.
+ *
+ * <pre>{@code
+ * LossScaler.dynamic();           // GradScaler defaults: 2^16, x2 every 2000 clean steps, x0.5 on overflow
+ * LossScaler.dynamicBuilder().optInitialScale(1024f).optHysteresis(2).build();
+ * LossScaler.fixed(128f);         // constant scale, non-finite steps still skipped
+ * LossScaler.none();              // scale 1, nothing to unscale
+ * }</pre>
+ *
+ * <p>A scaler is stateful and belongs to one training run. Its state can be saved and restored with
+ * a checkpoint through {@link #state()} and {@link #restore(LossScalerState)}.
+ */
+public interface LossScaler {
+
+    /**
+     * Returns the current scale {@code S}.
+     *
+     * @return the scale, finite and positive
+     */
+    float scale();
+
+    /**
+     * Returns the multiplier that undoes the scale, computed in double and rounded once: {@code
+     * (float) (1.0 / S)}.
+     *
+     * @return {@code fp32(1 / fp64(S))}
+     */
+    default float inverseScale() {
+        return (float) (1.0 / scale());
+    }
+
+    /**
+     * Returns whether this scaler multiplies the loss at all ({@code false} only for {@link
+     * #none()}).
+     *
+     * @return whether scaling is on
+     */
+    boolean isEnabled();
+
+    /**
+     * Records the outcome of an optimizer step and adjusts the scale. Call once per optimizer step
+     * (once per accumulation window), after the step.
+     *
+     * @param foundNonFinite whether the step's unscaled gradients held NaN or infinity
+     */
+    void update(boolean foundNonFinite);
+
+    /**
+     * Returns a snapshot of the state to save with a checkpoint.
+     *
+     * @return the state
+     */
+    LossScalerState state();
+
+    /**
+     * Restores a state saved by {@link #state()}.
+     *
+     * @param state the state
+     * @throws IllegalArgumentException if the state is invalid for this scaler
+     */
+    void restore(LossScalerState state);
+
+    /**
+     * Multiplies a loss by the current scale, in float32, for backward in a custom loop. The result
+     * is attached to the loss's manager.
+     *
+     * @param loss the loss
+     * @return {@code loss * S} as float32
+     */
+    default NDArray scaleLoss(NDArray loss) {
+        return ScaledLoss.multiply(loss, scale());
+    }
+
+    /**
+     * Returns a dynamic scaler with PyTorch GradScaler's defaults: initial scale 2^16, growth
+     * factor 2, backoff factor 0.5, growth interval 2000, no hysteresis, no bounds.
+     *
+     * @return a new dynamic scaler
+     */
+    static LossScaler dynamic() {
+        return dynamicBuilder().build();
+    }
+
+    /**
+     * Returns a builder for a dynamic scaler with non-default settings.
+     *
+     * @return a new builder
+     */
+    static DynamicLossScalerBuilder dynamicBuilder() {
+        return new DynamicLossScalerBuilder();
+    }
+
+    /**
+     * Returns a scaler with a constant scale. Non-finite steps are still detected and skipped.
+     *
+     * @param scale the scale; finite and {@code > 0}
+     * @return a new fixed scaler
+     * @throws IllegalArgumentException if {@code scale} is not finite or not positive
+     */
+    static LossScaler fixed(float scale) {
+        return new FixedLossScaler(Thresholds.positiveFinite("scale", scale), true);
+    }
+
+    /**
+     * Returns the disabled scaler: scale 1, nothing multiplied, nothing to unscale.
+     *
+     * @return the disabled scaler
+     */
+    static LossScaler none() {
+        return new FixedLossScaler(1f, false);
+    }
+}

@@ -1,0 +1,23 @@
+package io.gradguard;
+
+/**
+ * The saved state of a {@link LossScaler}.
+ *
+ * @param scale the current scale; finite and {@code > 0}
+ * @param growthTracker consecutive clean steps since the last change of scale, {@code >= 0}
+ * @param overflowStreak consecutive non-finite steps not yet acted on (hysteresis), {@code >= 0}
+ */
+public record LossScalerState(float scale, int growthTracker, int overflowStreak) {
+
+    /** Validates the fields. */
+    public LossScalerState {
+        Thresholds.positiveFinite("scale", scale);
+        if (growthTracker < 0) {
+            throw new IllegalArgumentException("growthTracker must be >= 0, got " + growthTracker);
+        }
+        if (overflowStreak < 0) {
+            throw new IllegalArgumentException(
+                    "overflowStreak must be >= 0, got " + overflowStreak);
+        }
+    }
+}

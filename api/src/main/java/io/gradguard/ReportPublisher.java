@@ -1,0 +1,185 @@
+package io.gradguard;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns step measurements into {@link StepReport}s and hands them to statistics, metrics, the
+ * report consumer and the observers, isolating training from their exceptions.
+ */
+final class ReportPublisher {
+
+    private static final Logger logger = LoggerFactory.getLogger(ReportPublisher.class);
+
+    private final GuardSettings settings;
+    private ClipStatistics statistics = ClipStatistics.EMPTY;
+    private StepReport lastReport;
+    private NDManager deferredManager;
+    private NDArray deferred;
+    private StepReport deferredShape;
+
+    ReportPublisher(GuardSettings settings) {
+        this.settings = settings;
+    }
+
+    void reset() {
+        statistics = ClipStatistics.EMPTY;
+        lastReport = null;
+        dropDeferred();
+    }
+
+    ClipStatistics statistics() {
+        return statistics;
+    }
+
+    boolean readsEveryStep(Trainer trainer) {
+        return settings.reportMode() == ClippingTrainingListener.ReportMode.EVERY_STEP;
+    }
+
+    boolean wantsParameterNorms() {
+        return !settings.observers().isEmpty()
+                && settings.reportMode() == ClippingTrainingListener.ReportMode.EVERY_STEP;
+    }
+
+    /** Keeps a step's packed values on the device until someone asks for them. */
+    void defer(NDArray packed, long step, int epoch, long batch, float scale, int micro) {
+        if (deferredManager == null) {
+            deferredManager = packed.getManager().getParentManager().newSubManager();
+            deferredManager.setName("gradguard-deferred-report");
+        }
+        if (deferred != null) {
+            deferred.close();
+        }
+        packed.attach(deferredManager);
+        deferred = packed;
+        deferredShape =
+                new StepReport(step, epoch, batch, 0f, 1f, false, scale, false, false, micro);
+    }
+
+    Optional<StepReport> lastReport(Trainer trainer) {
+        if (deferred != null) {
+            StepMeasurement m = StepMeasurement.of(deferred.toFloatArray(), false);
+            StepReport s = deferredShape;
+            dropDeferred();
+            publish(
+                    trainer,
+                    new StepReport(
+                            s.step(),
+                            s.epoch(),
+                            s.batchIndex(),
+                            m.totalNorm(),
+                            m.coefficient(),
+                            m.clipped(),
+                            s.lossScale(),
+                            m.nonFinite(),
+                            false,
+                            s.microBatches()),
+                    null,
+                    null);
+        }
+        return Optional.ofNullable(lastReport);
+    }
+
+    void publish(Trainer trainer, StepReport report, StepPipeline pipeline, Batch batch) {
+        lastReport = report;
+        statistics = statistics.plus(report);
+        if (trainer != null && trainer.getMetrics() != null) {
+            trainer.getMetrics()
+                    .addMetric(ClippingTrainingListener.METRIC_NORM, report.totalNorm());
+            trainer.getMetrics()
+                    .addMetric(ClippingTrainingListener.METRIC_COEFFICIENT, report.coefficient());
+            trainer.getMetrics()
+                    .addMetric(ClippingTrainingListener.METRIC_LOSS_SCALE, report.lossScale());
+            trainer.getMetrics()
+                    .addMetric(ClippingTrainingListener.METRIC_SKIPPED, statistics.skippedSteps());
+        }
+        if (settings.reportConsumer() != null) {
+            try {
+                settings.reportConsumer().accept(report);
+            } catch (RuntimeException e) {
+                logger.warn("The report consumer threw at step {}; ignored", report.step(), e);
+            }
+        }
+        if (settings.observers().isEmpty()) {
+            return;
+        }
+        StepDetails details = new PipelineDetails(pipeline, batch);
+        for (StepObserver observer : settings.observers()) {
+            try {
+                observer.onStep(report, details);
+            } catch (RuntimeException e) {
+                logger.warn(
+                        "Step observer {} threw at step {}; ignored", observer, report.step(), e);
+            }
+        }
+    }
+
+    void epochEnded(int epoch) {
+        for (StepObserver observer : settings.observers()) {
+            try {
+                observer.onEpochEnd(epoch);
+            } catch (RuntimeException e) {
+                logger.warn("Step observer {} threw at the end of epoch {}", observer, epoch, e);
+            }
+        }
+    }
+
+    void trainingEnded(Trainer trainer) {
+        lastReport(trainer);
+        dropDeferred();
+        for (StepObserver observer : settings.observers()) {
+            try {
+                observer.onTrainingEnd();
+            } catch (RuntimeException e) {
+                logger.warn("Step observer {} threw at the end of training", observer, e);
+            }
+        }
+    }
+
+    private void dropDeferred() {
+        if (deferredManager != null) {
+            deferredManager.close();
+            deferredManager = null;
+        }
+        deferred = null;
+    }
+
+    /** {@link StepDetails} backed by a live pipeline; valid during {@code onStep}. */
+    private static final class PipelineDetails implements StepDetails {
+
+        private final StepPipeline pipeline;
+        private final Batch batch;
+
+        PipelineDetails(StepPipeline pipeline, Batch batch) {
+            this.pipeline = pipeline;
+            this.batch = batch;
+        }
+
+        @Override
+        public List<String> parameterNames() {
+            return pipeline == null ? List.of() : List.copyOf(pipeline.names());
+        }
+
+        @Override
+        public float[] parameterNorms() {
+            if (pipeline == null || pipeline.preClipNorms() == null) {
+                return new float[0];
+            }
+            return pipeline.preClipNorms().toFloatArray();
+        }
+
+        @Override
+        public List<?> datasetIndices() {
+            if (batch == null || batch.getIndices() == null) {
+                return List.of();
+            }
+            return List.copyOf(batch.getIndices());
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.gradguard;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.loss.Loss;
+import io.gradguard.internal.DeviceScalars;
+import java.util.Objects;
+
+/**
+ * A {@link Loss} that returns {@code loss * S} for backward while every value DJL logs stays the
+ * true, unscaled loss.
+ *
+ * <p>{@link #evaluate} (what {@code EasyTrain} differentiates) returns the wrapped loss multiplied
+ * by the {@link LossScaler}'s current scale, held as a float32 device constant. The accumulator
+ * methods (what {@code EvaluatorTrainingListener}, the progress bar and {@code TrainingResult}
+ * read) delegate to the wrapped loss, so they see unscaled values. The name is the wrapped loss's
+ * name.
+ */
+public final class ScaledLoss extends Loss {
+
+    private final Loss loss;
+    private final LossScaler scaler;
+
+    /**
+     * Wraps a loss.
+     *
+     * @param loss the true loss
+     * @param scaler the scaler whose current scale multiplies the loss for backward
+     */
+    public ScaledLoss(Loss loss, LossScaler scaler) {
+        super(Objects.requireNonNull(loss, "loss").getName());
+        this.loss = loss;
+        this.scaler = Objects.requireNonNull(scaler, "scaler");
+    }
+
+    /**
+     * Returns the wrapped, unscaled loss.
+     *
+     * @return the true loss
+     */
+    public Loss getUnscaledLoss() {
+        return loss;
+    }
+
+    /**
+     * Returns the scaler.
+     *
+     * @return the scaler
+     */
+    public LossScaler getScaler() {
+        return scaler;
+    }
+
+    /**
+     * Returns {@code loss * S}.
+     *
+     * @param labels the labels
+     * @param predictions the predictions
+     * @return the scaled loss for backward
+     */
+    @Override
+    public NDArray evaluate(NDList labels, NDList predictions) {
+        NDArray value = loss.evaluate(labels, predictions);
+        return scaler.isEnabled() ? multiply(value, scaler.scale()) : value;
+    }
+
+    @Override
+    public void addAccumulator(String key) {
+        loss.addAccumulator(key);
+    }
+
+    @Override
+    public void updateAccumulator(String key, NDList labels, NDList predictions) {
+        loss.updateAccumulator(key, labels, predictions);
+    }
+
+    @Override
+    public void updateAccumulators(String[] keys, NDList labels, NDList predictions) {
+        loss.updateAccumulators(keys, labels, predictions);
+    }
+
+    @Override
+    public void resetAccumulator(String key) {
+        loss.resetAccumulator(key);
+    }
+
+    @Override
+    public float getAccumulator(String key) {
+        return loss.getAccumulator(key);
+    }
+
+    /**
+     * Returns {@code value * scale}, with the scale as a cached float32 device constant. No cast:
+     * DJL's PyTorch {@code toType} runs without autograd and would cut the loss from the graph. A
+     * 0-d float16 loss times the 0-d float32 scale is promoted to float32 by PyTorch.
+     */
+    static NDArray multiply(NDArray value, float scale) {
+        return value.mul(DeviceScalars.fp32(value, scale));
+    }
+}

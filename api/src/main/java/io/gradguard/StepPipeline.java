@@ -1,0 +1,120 @@
+package io.gradguard;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import io.gradguard.internal.DeviceScalars;
+import io.gradguard.internal.TrainableParameters;
+import io.gradguard.spi.GradientOps;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The device work of one optimizer step, in the order the listener documents: gather (sum over
+ * devices) → unscale and check in one pass → clip with the accumulation divisor folded in. Nothing
+ * here reads from the device; {@link #pack()} prepares the one array a caller may read.
+ */
+final class StepPipeline {
+
+    private final NDManager scope;
+    private final GradientOps ops;
+    private final List<NDArray> grads = new ArrayList<>();
+    private final List<NDArray> weights = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
+    private NDArray flag;
+    private NDArray perTensorFlags;
+    private NDArray preClipNorms;
+    private ClipOutcome outcome;
+
+    StepPipeline(NDManager scope, GradientOps ops) {
+        this.scope = scope;
+        this.ops = ops;
+    }
+
+    /** Collects the gradients of the parameters that have one. Returns false if none has. */
+    boolean gather(TrainableParameters parameters) {
+        List<NDArray> gathered = parameters.gather(scope, g -> ops.zeroInPlace(List.of(g)));
+        List<NDArray> values = parameters.primaryValues();
+        for (int i = 0; i < gathered.size(); i++) {
+            if (gathered.get(i) != null) {
+                grads.add(gathered.get(i));
+                weights.add(values.get(i));
+                names.add(parameters.names().get(i));
+            }
+        }
+        return !grads.isEmpty();
+    }
+
+    List<NDArray> gradients() {
+        return grads;
+    }
+
+    List<String> names() {
+        return names;
+    }
+
+    /** Multiplies by 1/S and records the non-finite flag, in one pass. */
+    void unscaleAndCheck(float inverseScale) {
+        flag = ops.unscaleAndCheck(grads, DeviceScalars.fp32(grads.get(0), inverseScale));
+    }
+
+    /** Records the non-finite flag without changing the gradients. */
+    void check() {
+        flag = ops.nonFiniteFlag(grads);
+    }
+
+    /** Records which parameters hold NaN or infinity, before clipping spreads it. */
+    void locateNonFinite() {
+        NDList flags = new NDList(grads.size());
+        for (NDArray g : grads) {
+            flags.add(ops.nonFiniteFlag(List.of(g)));
+        }
+        perTensorFlags = NDArrays.stack(flags);
+    }
+
+    /** Computes the per-parameter pre-clip norms, for observers; stays on the device. */
+    void measurePerParameter(int microBatches) {
+        NDArray norms = ops.perTensorNorms(grads, 2f);
+        preClipNorms = microBatches > 1 ? norms.div(microBatches) : norms;
+    }
+
+    NDArray preClipNorms() {
+        return preClipNorms;
+    }
+
+    /** Applies the strategy; the mean over {@code microBatches} folds into its coefficient. */
+    void clip(ClipStrategy strategy, int microBatches, long step) {
+        NDArray multiplier =
+                microBatches > 1 ? DeviceScalars.fp32(grads.get(0), 1f / microBatches) : null;
+        outcome = strategy.apply(new ClipContext(ops, grads, weights, names, multiplier, step));
+    }
+
+    boolean hasFlag() {
+        return flag != null;
+    }
+
+    /**
+     * Returns {@code [norm, coef, clipped, flag, perTensorFlags...]} as one float32 array, for one
+     * read.
+     */
+    NDArray pack() {
+        NDArray f = flag != null ? flag : outcome.clipped().zerosLike();
+        NDArray head =
+                NDArrays.stack(
+                        new NDList(
+                                outcome.totalNorm(), outcome.coefficient(), outcome.clipped(), f));
+        return perTensorFlags == null ? head : head.concat(perTensorFlags);
+    }
+
+    /** Returns the names whose flag is set in a packed read (after the four step values). */
+    List<String> nonFiniteNames(float[] packed) {
+        List<String> bad = new ArrayList<>();
+        for (int i = 4; i < packed.length; i++) {
+            if (packed[i] > 0f) {
+                bad.add(names.get(i - 4));
+            }
+        }
+        return bad;
+    }
+}

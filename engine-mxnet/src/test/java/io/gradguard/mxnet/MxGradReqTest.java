@@ -1,0 +1,139 @@
+package io.gradguard.mxnet;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertThrows;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.BeforeClass;
+import org.testng.annotations.Test;
+
+/**
+ * {@link MxGradReq} on x = [1, 2, 3] with two losses: {@code sum(x * x)} (gradient {@code 2x = [2,
+ * 4, 6]}) and {@code sum(3 * x)} (gradient {@code [3, 3, 3]}).
+ */
+public class MxGradReqTest {
+
+    private static final float[] SQUARE_GRAD = {2f, 4f, 6f};
+    private static final float[] LINEAR_GRAD = {3f, 3f, 3f};
+
+    private Engine engine;
+    private NDManager base;
+    private MxGradientOps ops;
+
+    @BeforeClass
+    public void setUp() {
+        engine = Engine.getEngine("MXNet");
+        base = NDManager.newBaseManager(Device.cpu(), "MXNet");
+        ops = new MxGradientOps();
+    }
+
+    @AfterClass
+    public void tearDown() {
+        base.close();
+    }
+
+    private NDArray weight() {
+        NDArray x = base.create(new float[] {1f, 2f, 3f});
+        x.setRequiresGradient(true);
+        return x;
+    }
+
+    private void backward(NDArray x, UnaryOperator<NDArray> loss) {
+        try (GradientCollector collector = engine.newGradientCollector()) {
+            collector.backward(loss.apply(x));
+        }
+    }
+
+    private static NDArray square(NDArray x) {
+        return x.mul(x).sum();
+    }
+
+    private static NDArray linear(NDArray x) {
+        return x.mul(3f).sum();
+    }
+
+    private static float[] gradient(NDArray x) {
+        try (NDArray grad = x.getGradient()) {
+            return grad.toFloatArray();
+        }
+    }
+
+    private void zero(NDArray x) {
+        try (NDArray grad = x.getGradient()) {
+            ops.zeroInPlace(List.of(grad));
+        }
+    }
+
+    @Test
+    public void writeOverwritesByDefault() {
+        NDArray x = weight();
+        backward(x, MxGradReqTest::square);
+        backward(x, MxGradReqTest::linear);
+        assertEquals(gradient(x), LINEAR_GRAD);
+    }
+
+    @Test
+    public void addSumsTwoBackwardPasses() {
+        NDArray x = weight();
+        MxGradReq.accumulate(x);
+        zero(x);
+        backward(x, MxGradReqTest::square);
+        assertEquals(gradient(x), SQUARE_GRAD);
+        backward(x, MxGradReqTest::linear);
+        // [2, 4, 6] + [3, 3, 3]
+        assertEquals(gradient(x), new float[] {5f, 7f, 9f});
+    }
+
+    @Test
+    public void zeroingResetsAnAccumulatedGradient() {
+        NDArray x = weight();
+        MxGradReq.accumulate(x);
+        zero(x);
+        backward(x, MxGradReqTest::square);
+        backward(x, MxGradReqTest::square);
+        assertEquals(gradient(x), new float[] {4f, 8f, 12f});
+        zero(x);
+        assertEquals(gradient(x), new float[] {0f, 0f, 0f});
+        backward(x, MxGradReqTest::linear);
+        assertEquals(gradient(x), LINEAR_GRAD);
+    }
+
+    @Test
+    public void zeroingClearsAnAccumulatedNan() {
+        // d/dx sum(x * [NaN, 1, 1]) = [NaN, 1, 1]; it sticks under ADD until zeroed
+        NDArray x = weight();
+        MxGradReq.accumulate(x);
+        zero(x);
+        NDArray poisoned = base.create(new float[] {Float.NaN, 1f, 1f});
+        backward(x, w -> w.mul(poisoned).sum());
+        backward(x, MxGradReqTest::linear);
+        assertEquals(Float.isNaN(gradient(x)[0]), true);
+        zero(x);
+        backward(x, MxGradReqTest::linear);
+        assertEquals(gradient(x), LINEAR_GRAD);
+    }
+
+    @Test
+    public void overwriteRestoresWrite() {
+        NDArray x = weight();
+        MxGradReq.accumulate(x);
+        MxGradReq.overwrite(x);
+        backward(x, MxGradReqTest::square);
+        backward(x, MxGradReqTest::linear);
+        assertEquals(gradient(x), LINEAR_GRAD);
+    }
+
+    @Test
+    public void rejectsArraysWithoutGradient() {
+        NDArray plain = base.create(new float[] {1f});
+        assertThrows(IllegalArgumentException.class, () -> MxGradReq.accumulate(plain));
+        assertThrows(IllegalArgumentException.class, () -> MxGradReq.overwrite(null));
+    }
+}

@@ -1,0 +1,270 @@
+package io.gradguard.mxnet;
+
+import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertThrows;
+import static org.testng.Assert.assertTrue;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.List;
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.AfterMethod;
+import org.testng.annotations.BeforeClass;
+import org.testng.annotations.BeforeMethod;
+import org.testng.annotations.Test;
+
+/**
+ * Hand-worked values for {@link MxGradientOps} on gradients {@code a = [3, 4]} and {@code b =
+ * [12]}: {@code ||a||_2 = 5}, {@code ||b||_2 = 12}, total {@code sqrt(9 + 16 + 144) = 13}; L1
+ * {@code 7, 12}, total 19; max-norm {@code 4, 12}, total 12.
+ */
+public class MxGradientOpsTest {
+
+    private static final float EPS = 1e-6f;
+
+    private NDManager base;
+    private NDManager step;
+    private MxGradientOps ops;
+
+    @BeforeClass
+    public void setUp() {
+        base = NDManager.newBaseManager(Device.cpu(), "MXNet");
+        ops = new MxGradientOps();
+    }
+
+    @AfterClass
+    public void tearDown() {
+        base.close();
+    }
+
+    @BeforeMethod
+    public void openStep() {
+        step = base.newSubManager();
+    }
+
+    @AfterMethod
+    public void closeStep() {
+        step.close();
+    }
+
+    private List<NDArray> grads() {
+        return List.of(step.create(new float[] {3f, 4f}), step.create(new float[] {12f}));
+    }
+
+    private static void assertScalar(NDArray actual, float expected, float tolerance) {
+        assertEquals(actual.getShape(), new Shape());
+        assertEquals(actual.getDataType(), DataType.FLOAT32);
+        assertEquals(actual.getFloat(), expected, tolerance);
+    }
+
+    private static void assertValues(NDArray actual, float[] expected, float tolerance) {
+        assertEquals(actual.getShape(), new Shape(expected.length));
+        assertEquals(actual.getDataType(), DataType.FLOAT32);
+        float[] values = actual.toFloatArray();
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(values[i], expected[i], tolerance, "element " + i);
+        }
+    }
+
+    @Test
+    public void l2NormsOfHandWorkedGradients() {
+        assertValues(ops.perTensorNorms(grads(), 2f), new float[] {5f, 12f}, EPS);
+        assertScalar(ops.totalNorm(grads(), 2f), 13f, EPS);
+    }
+
+    @Test
+    public void l1AndMaxNormsOfHandWorkedGradients() {
+        assertValues(ops.perTensorNorms(grads(), 1f), new float[] {7f, 12f}, EPS);
+        assertScalar(ops.totalNorm(grads(), 1f), 19f, EPS);
+        assertValues(
+                ops.perTensorNorms(grads(), Float.POSITIVE_INFINITY), new float[] {4f, 12f}, EPS);
+        assertScalar(ops.totalNorm(grads(), Float.POSITIVE_INFINITY), 12f, EPS);
+    }
+
+    @Test
+    public void p3NormsOfHandWorkedGradients() {
+        // 3^3 + 4^3 = 91, 91^(1/3) = 4.497941; 12^3 = 1728; 1819^(1/3) = 12.207056
+        assertValues(ops.perTensorNorms(grads(), 3f), new float[] {4.497941f, 12f}, 1e-5f);
+        assertScalar(ops.totalNorm(grads(), 3f), 12.207056f, 1e-5f);
+    }
+
+    @Test
+    public void zeroDimensionalAndEmptyGradients() {
+        // [3, 4], 12 (0-d) and an empty tensor: norms 5, 12, 0; total 13
+        List<NDArray> grads =
+                List.of(
+                        step.create(new float[] {3f, 4f}),
+                        step.create(12f),
+                        step.create(new float[0]));
+        assertValues(ops.perTensorNorms(grads, 2f), new float[] {5f, 12f, 0f}, EPS);
+        assertScalar(ops.totalNorm(grads, 2f), 13f, EPS);
+        assertScalar(ops.nonFiniteFlag(grads), 0f, 0f);
+    }
+
+    @Test
+    public void float16And64GradientsGiveFloat32Norms() {
+        // 300^2 + 4^2 = 90016 overflows float16 (max 65504); sqrt(90016) = 300.02667
+        // float64 [6, 8]: 10; total sqrt(90016 + 100) = 300.19327
+        NDArray half = step.create(new float[] {300f, 4f}).toType(DataType.FLOAT16, false);
+        NDArray dbl = step.create(new double[] {6, 8});
+        List<NDArray> grads = List.of(half, dbl);
+        assertValues(ops.perTensorNorms(grads, 2f), new float[] {300.02667f, 10f}, 1e-3f);
+        assertScalar(ops.totalNorm(grads, 2f), 300.19327f, 1e-3f);
+    }
+
+    @Test
+    public void finiteGradientsGiveFlagZero() {
+        assertScalar(ops.nonFiniteFlag(grads()), 0f, 0f);
+    }
+
+    @Test
+    public void nanPlusInfAndMinusInfAreEachDetected() {
+        for (float bad :
+                new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+            List<NDArray> grads =
+                    List.of(step.create(new float[] {3f, 4f}), step.create(new float[] {1f, bad}));
+            assertScalar(ops.nonFiniteFlag(grads), 1f, 0f);
+        }
+    }
+
+    @Test
+    public void nonFiniteFloat16AndFloat64AreDetected() {
+        NDArray half = step.create(new float[] {1f, Float.NaN}).toType(DataType.FLOAT16, false);
+        assertScalar(ops.nonFiniteFlag(List.of(half)), 1f, 0f);
+        NDArray inf = step.create(new double[] {1, Double.NEGATIVE_INFINITY});
+        assertScalar(ops.nonFiniteFlag(List.of(step.create(new float[] {1f}), inf)), 1f, 0f);
+    }
+
+    @Test
+    public void largeFiniteFloat64IsNotFlagged() {
+        // 1e300 is finite in float64 although it overflows float32
+        NDArray big = step.create(new double[] {1e300, -1e300});
+        assertScalar(ops.nonFiniteFlag(List.of(big)), 0f, 0f);
+    }
+
+    @Test
+    public void normsPropagateNonFiniteValues() {
+        List<NDArray> grads =
+                List.of(step.create(new float[] {3f, 4f}), step.create(new float[] {Float.NaN}));
+        assertTrue(Float.isNaN(ops.totalNorm(grads, 2f).getFloat()));
+        List<NDArray> inf =
+                List.of(step.create(new float[] {Float.NEGATIVE_INFINITY}), step.create(1f));
+        assertEquals(ops.totalNorm(inf, 2f).getFloat(), Float.POSITIVE_INFINITY);
+        // finite but overflowing: (2e19)^2 = 4e38 > 3.4e38, so the norm is +inf as in PyTorch,
+        // not the NaN that MXNet's compensated sum() makes of it
+        List<NDArray> huge =
+                List.of(step.create(new float[] {2e19f}), step.create(new float[] {1f}));
+        assertEquals(ops.totalNorm(huge, 2f).getFloat(), Float.POSITIVE_INFINITY);
+    }
+
+    @Test
+    public void unscaleByHalfScalesAndReportsFinite() {
+        List<NDArray> grads = grads();
+        NDArray flag = ops.unscaleAndCheck(grads, step.create(0.5f));
+        assertScalar(flag, 0f, 0f);
+        assertEquals(grads.get(0).toFloatArray(), new float[] {1.5f, 2f});
+        assertEquals(grads.get(1).toFloatArray(), new float[] {6f});
+    }
+
+    @Test
+    public void unscaleReportsInfinityFoundBeforeScaling() {
+        // a float32 inf and a float64 gradient: the flag is 1, and both are still scaled
+        List<NDArray> grads =
+                List.of(
+                        step.create(new float[] {Float.POSITIVE_INFINITY, 8f}),
+                        step.create(new double[] {4}));
+        NDArray flag = ops.unscaleAndCheck(grads, step.create(0.5f));
+        assertScalar(flag, 1f, 0f);
+        assertEquals(grads.get(0).toFloatArray(), new float[] {Float.POSITIVE_INFINITY, 4f});
+        assertEquals(grads.get(1).getDataType(), DataType.FLOAT64);
+        assertEquals(grads.get(1).toDoubleArray(), new double[] {2});
+    }
+
+    @Test
+    public void scaleKeepsDtypeAndSkipsEmpty() {
+        NDArray dbl = step.create(new double[] {2, -4});
+        NDArray scalar = step.create(3f);
+        NDArray empty = step.create(new float[0]);
+        ops.scaleInPlace(List.of(dbl, scalar, empty), step.create(0.25f));
+        assertEquals(dbl.getDataType(), DataType.FLOAT64);
+        assertEquals(dbl.toDoubleArray(), new double[] {0.5, -1});
+        assertEquals(scalar.getFloat(), 0.75f);
+        ops.scaleInPlace(List.of(), step.create(0.25f));
+    }
+
+    @Test
+    public void float16IsScaledAtFloat32PrecisionAndRoundedOnce() {
+        // 2^-27 is 0 in float16; the float32 products are 1024 * 2^-27 = 2^-17,
+        // -2048 * 2^-27 = -2^-16 (both normal float16 values), 3 * 2^-27 below float16's smallest
+        // subnormal 2^-24, so 0
+        NDArray half = step.create(new float[] {1024f, -2048f, 3f}).toType(DataType.FLOAT16, false);
+        ops.scaleInPlace(List.of(half), step.create(0x1p-27f));
+        assertEquals(half.getDataType(), DataType.FLOAT16);
+        assertEquals(half.toFloatArray(), new float[] {0x1p-17f, -0x1p-16f, 0f});
+    }
+
+    @Test
+    public void float64IsScaledByTheExactValueOfTheFactor() {
+        // the float32 factor 0.1f is 0.100000001490116...; a float64 gradient is multiplied by
+        // that value exactly, not by a float32 product
+        NDArray dbl = step.create(new double[] {1.0 / 3, 3});
+        ops.scaleInPlace(List.of(dbl), step.create(0.1f));
+        assertEquals(dbl.getDataType(), DataType.FLOAT64);
+        assertEquals(
+                dbl.toDoubleArray(), new double[] {(1.0 / 3) * (double) 0.1f, 3 * (double) 0.1f});
+    }
+
+    @Test
+    public void clampBoundsValuesAndKeepsNaN() {
+        NDArray grad = step.create(new float[] {Float.NaN, 2f, -3f, 0.5f, Float.POSITIVE_INFINITY});
+        NDArray scalar = step.create(-7f);
+        ops.clampInPlace(List.of(grad, scalar), 1f);
+        float[] values = grad.toFloatArray();
+        assertTrue(Float.isNaN(values[0]));
+        assertEquals(
+                new float[] {values[1], values[2], values[3], values[4]},
+                new float[] {1f, -1f, 0.5f, 1f});
+        assertEquals(scalar.getFloat(), -1f);
+    }
+
+    @Test
+    public void zeroingANanGradientLeavesZero() {
+        NDArray grad = step.create(new float[] {Float.NaN, Float.POSITIVE_INFINITY, 5f});
+        NDArray scalar = step.create(Float.NaN);
+        NDArray dbl = step.create(new double[] {Double.NaN, 1});
+        NDArray empty = step.create(new float[0]);
+        ops.zeroInPlace(List.of(grad, scalar, dbl, empty));
+        assertEquals(grad.toFloatArray(), new float[] {0f, 0f, 0f});
+        assertEquals(scalar.getFloat(), 0f);
+        assertEquals(dbl.toDoubleArray(), new double[] {0, 0});
+        ops.zeroInPlace(List.of());
+    }
+
+    @Test
+    public void multiplyingByZeroKeepsNanOnMxnet() {
+        // why zeroInPlace exists: MXNet's muli(0) leaves NaN in place
+        NDArray grad = step.create(new float[] {Float.NaN, 2f});
+        grad.muli(0);
+        assertTrue(Float.isNaN(grad.toFloatArray()[0]));
+    }
+
+    @Test
+    public void badInputIsRejectedBeforeAnyNativeCall() {
+        assertThrows(IllegalArgumentException.class, () -> ops.totalNorm(grads(), 0.5f));
+        assertThrows(IllegalArgumentException.class, () -> ops.perTensorNorms(grads(), Float.NaN));
+        assertThrows(IllegalArgumentException.class, () -> ops.totalNorm(List.of(), 2f));
+        assertThrows(IllegalArgumentException.class, () -> ops.perTensorNorms(List.of(), 2f));
+        assertThrows(IllegalArgumentException.class, () -> ops.nonFiniteFlag(List.of()));
+        assertThrows(IllegalArgumentException.class, () -> ops.clampInPlace(grads(), 0f));
+        assertThrows(IllegalArgumentException.class, () -> ops.clampInPlace(grads(), Float.NaN));
+        assertThrows(IllegalArgumentException.class, () -> ops.scaleInPlace(grads(), null));
+    }
+
+    @Test
+    public void nameIsMxnetFused() {
+        assertEquals(ops.name(), "mxnet-fused");
+    }
+}

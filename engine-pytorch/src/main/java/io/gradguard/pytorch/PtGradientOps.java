@@ -1,0 +1,306 @@
+package io.gradguard.pytorch;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.JniUtils;
+import io.gradguard.internal.DeviceScalars;
+import io.gradguard.internal.NormType;
+import io.gradguard.spi.GradientOps;
+import java.util.List;
+
+/**
+ * {@link GradientOps} for DJL's PyTorch engine: each method is one call into a TorchScript module
+ * shipped with this library, which works on the whole gradient list with PyTorch's multi-tensor
+ * kernels ({@code torch._foreach_norm}, {@code _foreach_zero_}, and the AMP kernels of {@code
+ * torch.cuda.amp.GradScaler}) instead of several JNI crossings per tensor.
+ *
+ * <p>The module ({@code tools/torchscript/gradguard_ops.py}) is compiled by DJL's libtorch when it
+ * is first used on a device, and kept for the life of the JVM. Its operations change the real
+ * {@code .grad} tensors: the handles from {@code getGradient()} alias them. No method reads a value
+ * back to the host; scalar arguments that change every step ({@code factor}, {@code maxNorm},
+ * {@code invScale}) are device arrays, and results are new arrays attached to the manager of the
+ * first gradient.
+ *
+ * <p>Besides the {@link GradientOps} contract this class offers two fused steps: {@link
+ * #clipByGlobalNorm(List, NDArray, float)}, the whole of {@code torch.nn.utils.clip_grad_norm_} in
+ * one call, and {@link #updateScale}, the dynamic loss scale update of {@code GradScaler}.
+ *
+ * <p>Numerics: norms of float32 gradients come from one {@code _foreach_norm}; other dtypes are
+ * reduced per tensor with {@code torch.linalg.vector_norm(g, p, dtype=float32)}, so a float16
+ * gradient whose norm exceeds 65504 still has a finite norm. Scaling multiplies in float32 and
+ * rounds once to the gradient's dtype.
+ */
+public final class PtGradientOps implements GradientOps {
+
+    private final TorchScriptOps module;
+
+    private PtGradientOps(TorchScriptOps module) {
+        this.module = module;
+    }
+
+    /**
+     * Returns the fused ops, after loading the TorchScript module on the CPU to prove that this
+     * libtorch compiles it. Modules for other devices are loaded on their first use.
+     *
+     * @return the ops
+     * @throws ai.djl.engine.EngineException if libtorch cannot load or compile the module
+     * @throws IllegalStateException if the module is missing from the class path
+     */
+    public static PtGradientOps load() {
+        TorchScriptOps shared = TorchScriptOps.shared();
+        shared.module(Device.cpu());
+        return new PtGradientOps(shared);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray perTensorNorms(List<NDArray> grads, float normType) {
+        NormType.check(normType);
+        PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
+        PtNDArray out = emptyFloat32(arrays[0], new Shape(arrays.length));
+        try (IValue list = IValue.listFrom(arrays);
+                IValue p = IValue.from((double) normType);
+                IValue o = IValue.from(out)) {
+            return module.runInto(out, TorchScriptOps.PER_TENSOR_NORMS, list, p, o);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public NDArray totalNorm(List<NDArray> grads, float normType) {
+        NormType.check(normType);
+        PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
+        PtNDArray out = emptyFloat32(arrays[0], new Shape());
+        try (IValue list = IValue.listFrom(arrays);
+                IValue p = IValue.from((double) normType);
+                IValue o = IValue.from(out)) {
+            return module.runInto(out, TorchScriptOps.TOTAL_NORM, list, p, o);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The product is taken in float32 and rounded once to the gradient's dtype. On CUDA this is
+     * one multi-tensor kernel.
+     *
+     * @throws IllegalArgumentException if {@code factor} is not a one-element float32 PyTorch array
+     */
+    @Override
+    public void scaleInPlace(List<NDArray> grads, NDArray factor) {
+        PtNDArray[] arrays = PtArguments.gradients(grads);
+        PtNDArray f = PtArguments.scalar(factor, "factor", DataType.FLOAT32);
+        if (arrays.length == 0) {
+            return;
+        }
+        try (IValue list = IValue.listFrom(arrays);
+                IValue fv = IValue.from(f)) {
+            module.runInPlace(f.getDevice(), TorchScriptOps.SCALE, list, fv);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @throws IllegalArgumentException if {@code limit} is not positive
+     */
+    @Override
+    public void clampInPlace(List<NDArray> grads, float limit) {
+        if (!(limit > 0f)) {
+            throw new IllegalArgumentException("limit must be positive, got " + limit);
+        }
+        PtNDArray[] arrays = PtArguments.gradients(grads);
+        if (arrays.length == 0) {
+            return;
+        }
+        try (IValue list = IValue.listFrom(arrays);
+                IValue bound = IValue.from((double) limit)) {
+            module.runInPlace(arrays[0].getDevice(), TorchScriptOps.CLAMP, list, bound);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Computed as {@code max_i ||g_i||_inf}, which is NaN or infinite exactly when some element
+     * is: one read-only multi-tensor pass.
+     */
+    @Override
+    public NDArray nonFiniteFlag(List<NDArray> grads) {
+        PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
+        PtNDArray out = emptyFloat32(arrays[0], new Shape());
+        try (IValue list = IValue.listFrom(arrays);
+                IValue o = IValue.from(out)) {
+            return module.runInto(out, TorchScriptOps.NON_FINITE_FLAG, list, o);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One call of {@code torch._amp_foreach_non_finite_check_and_unscale_}.
+     *
+     * @throws IllegalArgumentException if {@code invScale} is not a one-element float32 PyTorch
+     *     array
+     */
+    @Override
+    public NDArray unscaleAndCheck(List<NDArray> grads, NDArray invScale) {
+        PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
+        PtNDArray inv = PtArguments.scalar(invScale, "invScale", DataType.FLOAT32);
+        PtNDArray out =
+                JniUtils.createZerosNdArray(
+                        arrays[0].getManager(),
+                        new Shape(),
+                        DataType.FLOAT32,
+                        arrays[0].getDevice(),
+                        SparseFormat.DENSE);
+        try (IValue list = IValue.listFrom(arrays);
+                IValue iv = IValue.from(inv);
+                IValue o = IValue.from(out)) {
+            return module.runInto(out, TorchScriptOps.UNSCALE_AND_CHECK, list, o, iv);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void zeroInPlace(List<NDArray> grads) {
+        PtNDArray[] arrays = PtArguments.gradients(grads);
+        if (arrays.length == 0) {
+            return;
+        }
+        try (IValue list = IValue.listFrom(arrays)) {
+            module.runInPlace(arrays[0].getDevice(), TorchScriptOps.ZERO, list);
+        }
+    }
+
+    /**
+     * Clips the gradients in place to a global p-norm in one call, as {@code
+     * torch.nn.utils.clip_grad_norm_}: with {@code N} the {@link #totalNorm total norm}, every
+     * gradient is multiplied by {@code min(1, maxNorm / (N + 1e-6))}. Gradients below the bound are
+     * left bit-identical. A non-finite norm makes every gradient NaN (nothing is raised).
+     *
+     * <p>Pascanu, Mikolov and Bengio, "On the difficulty of training recurrent neural networks",
+     * ICML 2013.
+     *
+     * @param grads gradients on one device, clipped in place
+     * @param maxNorm a one-element float32 array on the gradients' device holding the bound
+     * @param normType {@code p >= 1}, or {@link Float#POSITIVE_INFINITY}
+     * @return the 0-d float32 total norm before clipping, attached to the first gradient's manager
+     * @throws IllegalArgumentException if {@code grads} is empty, {@code normType} is invalid or
+     *     {@code maxNorm} is not a one-element float32 PyTorch array
+     */
+    public NDArray clipByGlobalNorm(List<NDArray> grads, NDArray maxNorm, float normType) {
+        NormType.check(normType);
+        PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
+        PtNDArray bound = PtArguments.scalar(maxNorm, "maxNorm", DataType.FLOAT32);
+        PtNDArray out = emptyFloat32(arrays[0], new Shape());
+        try (IValue list = IValue.listFrom(arrays);
+                IValue max = IValue.from(bound);
+                IValue p = IValue.from((double) normType);
+                IValue o = IValue.from(out)) {
+            return module.runInto(out, TorchScriptOps.CLIP_BY_GLOBAL_NORM, list, max, p, o);
+        }
+    }
+
+    /**
+     * Clips the gradients in place to a global p-norm, as {@link #clipByGlobalNorm(List, NDArray,
+     * float)} with the bound held in a device constant cached per device and value ({@link
+     * DeviceScalars}). Use the {@code NDArray} overload for a bound that changes over training.
+     *
+     * @param grads gradients on one device, clipped in place
+     * @param maxNorm the bound, positive and finite
+     * @param normType {@code p >= 1}, or {@link Float#POSITIVE_INFINITY}
+     * @return the 0-d float32 total norm before clipping, attached to the first gradient's manager
+     * @throws IllegalArgumentException if {@code grads} is empty, {@code normType} is invalid or
+     *     {@code maxNorm} is not positive and finite
+     */
+    public NDArray clipByGlobalNorm(List<NDArray> grads, float maxNorm, float normType) {
+        if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
+            throw new IllegalArgumentException(
+                    "maxNorm must be positive and finite, got " + maxNorm);
+        }
+        NormType.check(normType);
+        PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
+        return clipByGlobalNorm(grads, DeviceScalars.fp32(arrays[0], maxNorm), normType);
+    }
+
+    /**
+     * Updates a dynamic loss scale in place, as {@code torch._amp_update_scale_} (the update of
+     * {@code torch.cuda.amp.GradScaler}): if {@code foundInf} is non-zero, {@code scale *=
+     * backoffFactor} and the tracker is reset to 0; otherwise the tracker counts one more clean
+     * step, and when it reaches {@code growthInterval} the scale is multiplied by {@code
+     * growthFactor} (only if the product stays finite) and the tracker is reset to 0.
+     *
+     * <p>Micikevicius et al., "Mixed Precision Training", ICLR 2018.
+     *
+     * @param scale one-element float32 loss scale, updated in place
+     * @param growthTracker one-element int32 count of consecutive clean steps, updated in place
+     * @param foundInf one-element float32 flag of this step, such as {@link #unscaleAndCheck}
+     *     returns
+     * @param growthFactor the growth multiplier, above 1
+     * @param backoffFactor the back-off multiplier, in (0, 1)
+     * @param growthInterval the number of clean steps between growths, at least 1
+     * @throws IllegalArgumentException if an array has the wrong engine, dtype or size, or a factor
+     *     or the interval is out of range
+     */
+    public void updateScale(
+            NDArray scale,
+            NDArray growthTracker,
+            NDArray foundInf,
+            float growthFactor,
+            float backoffFactor,
+            int growthInterval) {
+        if (!(growthFactor > 1f) || Float.isInfinite(growthFactor)) {
+            throw new IllegalArgumentException(
+                    "growthFactor must be finite and above 1, got " + growthFactor);
+        }
+        if (!(backoffFactor > 0f && backoffFactor < 1f)) {
+            throw new IllegalArgumentException(
+                    "backoffFactor must be in (0, 1), got " + backoffFactor);
+        }
+        if (growthInterval < 1) {
+            throw new IllegalArgumentException(
+                    "growthInterval must be at least 1, got " + growthInterval);
+        }
+        PtNDArray s = PtArguments.scalar(scale, "scale", DataType.FLOAT32);
+        PtNDArray tracker = PtArguments.scalar(growthTracker, "growthTracker", DataType.INT32);
+        PtNDArray found = PtArguments.scalar(foundInf, "foundInf", DataType.FLOAT32);
+        try (IValue sv = IValue.from(s);
+                IValue tv = IValue.from(tracker);
+                IValue fv = IValue.from(found);
+                IValue growth = IValue.from((double) growthFactor);
+                IValue backoff = IValue.from((double) backoffFactor);
+                IValue interval = IValue.from((long) growthInterval)) {
+            module.runInPlace(
+                    s.getDevice(),
+                    TorchScriptOps.UPDATE_SCALE,
+                    sv,
+                    tv,
+                    fv,
+                    growth,
+                    backoff,
+                    interval);
+        }
+    }
+
+    /** Returns an uninitialized float32 array on {@code like}'s device and manager. */
+    private static PtNDArray emptyFloat32(PtNDArray like, Shape shape) {
+        return JniUtils.createEmptyNdArray(
+                like.getManager(), shape, DataType.FLOAT32, like.getDevice(), SparseFormat.DENSE);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return {@code "pytorch-fused"}
+     */
+    @Override
+    public String name() {
+        return "pytorch-fused";
+    }
+}

@@ -1,0 +1,203 @@
+package io.gradguard.it;
+
+import ai.djl.ndarray.types.DataType;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The PyTorch reference vectors in {@value #RESOURCE}, written by {@code
+ * tools/reference/generate_clip_vectors.py} (its README describes every field).
+ *
+ * <p>Numbers are stored as the exact decimal of each float32 or float16 value, so {@link
+ * Float#parseFloat} gives back the value PyTorch held; infinities and NaN are the strings {@code
+ * "inf"}, {@code "-inf"} and {@code "nan"}.
+ */
+final class ClipVectors {
+
+    /** The classpath location of the vectors. */
+    static final String RESOURCE = "/vectors/clip_vectors.json";
+
+    /**
+     * A {@code clip_grad_norm_} case.
+     *
+     * @param name a unique, descriptive name
+     * @param dataType the dtype of the gradients
+     * @param normType the p of the norm, {@link Float#POSITIVE_INFINITY} for the max norm
+     * @param maxNorm the clipping threshold
+     * @param grads the input gradients
+     * @param totalNormFp32 the total norm PyTorch returns for the float32 casts of the gradients
+     * @param perTensorNormsFp32 {@code torch.linalg.vector_norm} of each float32 cast
+     * @param clipped the gradients after {@code clip_grad_norm_}, in the gradients' dtype
+     */
+    record NormCase(
+            String name,
+            DataType dataType,
+            float normType,
+            float maxNorm,
+            List<HostTensor> grads,
+            float totalNormFp32,
+            float[] perTensorNormsFp32,
+            List<HostTensor> clipped) {
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    /**
+     * A {@code clip_grad_value_} case.
+     *
+     * @param name a unique, descriptive name
+     * @param dataType the dtype of the gradients
+     * @param clipValue the bound
+     * @param grads the input gradients
+     * @param clipped the gradients after {@code clip_grad_value_}
+     */
+    record ValueCase(
+            String name,
+            DataType dataType,
+            float clipValue,
+            List<HostTensor> grads,
+            List<HostTensor> clipped) {
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private final List<NormCase> normCases;
+    private final List<ValueCase> valueCases;
+
+    private ClipVectors(List<NormCase> normCases, List<ValueCase> valueCases) {
+        this.normCases = List.copyOf(normCases);
+        this.valueCases = List.copyOf(valueCases);
+    }
+
+    /**
+     * Returns the vectors, read once from the classpath.
+     *
+     * @return the parsed vectors
+     */
+    static ClipVectors get() {
+        return Holder.INSTANCE;
+    }
+
+    /**
+     * Returns every norm-clipping case.
+     *
+     * @return the cases, in file order
+     */
+    List<NormCase> normCases() {
+        return normCases;
+    }
+
+    /**
+     * Returns every value-clipping case.
+     *
+     * @return the cases, in file order
+     */
+    List<ValueCase> valueCases() {
+        return valueCases;
+    }
+
+    private static final class Holder {
+        static final ClipVectors INSTANCE = read();
+    }
+
+    private static ClipVectors read() {
+        try (InputStream in = ClipVectors.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException(RESOURCE + " is not on the test classpath");
+            }
+            try (Reader reader = new InputStreamReader(in, StandardCharsets.UTF_8)) {
+                JsonObject root = JsonParser.parseReader(reader).getAsJsonObject();
+                List<NormCase> norms = new ArrayList<>();
+                for (JsonElement e : root.getAsJsonArray("norm_cases")) {
+                    norms.add(normCase(e.getAsJsonObject()));
+                }
+                List<ValueCase> values = new ArrayList<>();
+                for (JsonElement e : root.getAsJsonArray("value_cases")) {
+                    values.add(valueCase(e.getAsJsonObject()));
+                }
+                return new ClipVectors(norms, values);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + RESOURCE, e);
+        }
+    }
+
+    private static NormCase normCase(JsonObject o) {
+        return new NormCase(
+                o.get("name").getAsString(),
+                dataType(o.get("dtype").getAsString()),
+                number(o.get("normType")),
+                number(o.get("maxNorm")),
+                tensors(o.getAsJsonArray("grads")),
+                number(o.get("total_norm_fp32")),
+                numbers(o.getAsJsonArray("per_tensor_norms_fp32")),
+                tensors(o.getAsJsonArray("clipped")));
+    }
+
+    private static ValueCase valueCase(JsonObject o) {
+        return new ValueCase(
+                o.get("name").getAsString(),
+                dataType(o.get("dtype").getAsString()),
+                number(o.get("clipValue")),
+                tensors(o.getAsJsonArray("grads")),
+                tensors(o.getAsJsonArray("clipped")));
+    }
+
+    private static DataType dataType(String name) {
+        return switch (name) {
+            case "float32" -> DataType.FLOAT32;
+            case "float16" -> DataType.FLOAT16;
+            default -> throw new IllegalStateException("unknown dtype in vectors: " + name);
+        };
+    }
+
+    private static List<HostTensor> tensors(JsonArray array) {
+        List<HostTensor> out = new ArrayList<>(array.size());
+        for (JsonElement e : array) {
+            JsonObject o = e.getAsJsonObject();
+            JsonArray shape = o.getAsJsonArray("shape");
+            long[] dims = new long[shape.size()];
+            for (int i = 0; i < dims.length; i++) {
+                dims[i] = shape.get(i).getAsLong();
+            }
+            out.add(new HostTensor(dims, numbers(o.getAsJsonArray("values"))));
+        }
+        return out;
+    }
+
+    private static float[] numbers(JsonArray array) {
+        float[] out = new float[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = number(array.get(i));
+        }
+        return out;
+    }
+
+    private static float number(JsonElement e) {
+        if (e.getAsJsonPrimitive().isString()) {
+            return switch (e.getAsString()) {
+                case "inf" -> Float.POSITIVE_INFINITY;
+                case "-inf" -> Float.NEGATIVE_INFINITY;
+                case "nan" -> Float.NaN;
+                default -> throw new IllegalStateException("not a number: " + e);
+            };
+        }
+        return Float.parseFloat(e.getAsString());
+    }
+}

@@ -1,0 +1,17 @@
+package io.gradguard.it;
+
+import io.gradguard.spi.GradientOps;
+
+/** The {@link GradientOps} contract for the generic implementation on the MXNet engine. */
+public class GenericOpsMxNetContractTest extends GradientOpsContractKit {
+
+    @Override
+    protected GradientOps ops() {
+        return GradientOps.generic();
+    }
+
+    @Override
+    protected String engineName() {
+        return "MXNet";
+    }
+}

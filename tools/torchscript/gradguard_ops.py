@@ -1,0 +1,231 @@
+#!/usr/bin/python3
+"""The TorchScript module behind GradGuard's fused gradient ops for DJL's PyTorch engine.
+
+``GradGuardOps`` holds no tensors, only methods. Each method takes the list of gradient tensors
+of one device and works on all of them in a few multi-tensor kernels (``torch._foreach_*`` and
+the AMP kernels that ``torch.cuda.amp.GradScaler`` uses). The Java class
+``io.gradguard.pytorch.PtGradientOps`` loads the scripted archive once per device and calls the
+methods through DJL's ``IValueUtils.runMethod``.
+
+A TorchScript archive stores source code that the loading runtime compiles, so the operators
+resolve against the libtorch that DJL ships (2.7.1), not against the torch that scripted them.
+Every call below therefore has to exist with the same schema in both: this file is scripted
+with Debian's torch 1.13, which lacks ``_foreach_mul_.Tensor`` and ``_foreach_clamp_*``, so
+the code avoids them.
+
+Rules the methods follow:
+  * nothing reads a value back to the host; the only Python-level branches are on tensor
+    metadata (device, dtype, element count);
+  * every result is a tensor, never a Python number; methods that produce a value write it
+    into an ``out`` tensor the caller allocated and return that tensor. DJL runs module methods
+    under ``c10::InferenceMode``, and a tensor created there cannot be modified in place
+    afterwards; ``out`` was created outside, so the caller gets an ordinary tensor;
+  * methods whose name ends in ``_`` modify their tensor arguments in place.
+
+Usage:
+  /usr/bin/python3 tools/torchscript/gradguard_ops.py           # writes the archive and its code
+  /usr/bin/python3 tools/torchscript/gradguard_ops.py --check   # fails if either is stale
+"""
+
+import argparse
+import io
+import math
+import os
+import sys
+import zipfile
+from typing import List
+
+import torch
+from torch import Tensor
+
+class GradGuardOps(torch.nn.Module):
+    """Multi-tensor operations on one device's gradient list."""
+
+    def _float_norms(self, grads: List[Tensor], p: float) -> List[Tensor]:
+        """Returns one 0-d float32 p-norm per gradient (0 for a zero-size gradient)."""
+        one_kernel = True
+        for g in grads:
+            if g.dtype != torch.float32 or g.numel() == 0:
+                one_kernel = False
+        if one_kernel:
+            return torch._foreach_norm(grads, p)
+        # Reduced-precision gradients are reduced in float32 so that a norm above the largest
+        # float16 (65504) stays finite; zero-size tensors have no inf-norm in vector_norm.
+        norms: List[Tensor] = []
+        for g in grads:
+            if g.numel() == 0:
+                norms.append(torch.zeros([], dtype=torch.float32, device=g.device))
+            else:
+                norms.append(torch.linalg.vector_norm(g, p, dtype=torch.float32))
+        return norms
+
+    def _mul_(self, grads: List[Tensor], factor: Tensor):
+        """Multiplies every gradient in place by the 0-d float32 ``factor`` in float32."""
+        if grads[0].is_cuda:
+            # One multi-tensor kernel: the AMP unscale kernel multiplies by a device scalar.
+            # Its non-finite flag goes to a scratch tensor nobody reads.
+            scratch = torch.zeros([], dtype=torch.float32, device=factor.device)
+            torch._amp_foreach_non_finite_check_and_unscale_(grads, scratch, factor)
+        else:
+            torch._foreach_mul_(grads, [factor for _ in grads])
+
+    @torch.jit.export
+    def per_tensor_norms(self, grads: List[Tensor], p: float, out: Tensor) -> Tensor:
+        """Writes the p-norm of each gradient into the 1-d float32 ``out``; returns ``out``."""
+        return torch.stack(self._float_norms(grads, p), out=out)
+
+    @torch.jit.export
+    def total_norm(self, grads: List[Tensor], p: float, out: Tensor) -> Tensor:
+        """Writes the p-norm of all gradients taken as one vector into the 0-d float32 ``out``;
+        returns ``out``."""
+        return torch.linalg.vector_norm(torch.stack(self._float_norms(grads, p)), p, out=out)
+
+    @torch.jit.export
+    def scale_(self, grads: List[Tensor], factor: Tensor):
+        """Multiplies every gradient in place by the 0-d float32 ``factor``."""
+        if len(grads) > 0:
+            self._mul_(grads, factor)
+
+    @torch.jit.export
+    def clip_by_global_norm_(
+        self, grads: List[Tensor], max_norm: Tensor, p: float, out: Tensor
+    ) -> Tensor:
+        """Writes the total p-norm into the 0-d float32 ``out``, then multiplies the gradients in
+        place by min(1, max_norm / (norm + 1e-6)); returns ``out``."""
+        norm = torch.linalg.vector_norm(torch.stack(self._float_norms(grads, p)), p, out=out)
+        # eps = 1e-6 as in torch.nn.utils.clip_grad_norm_
+        coef = torch.clamp(max_norm / (norm + 1e-6), max=1.0)
+        self._mul_(grads, coef)
+        return norm
+
+    @torch.jit.export
+    def unscale_and_check_(
+        self, grads: List[Tensor], found_inf: Tensor, inv_scale: Tensor
+    ) -> Tensor:
+        """Multiplies the gradients in place by ``inv_scale`` and sets the 0-d float32
+        ``found_inf`` to 1.0 if any input was NaN or infinite (it is left as it was otherwise);
+        returns ``found_inf``."""
+        torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale)
+        return found_inf
+
+    @torch.jit.export
+    def non_finite_flag(self, grads: List[Tensor], out: Tensor) -> Tensor:
+        """Writes 1.0 into the 0-d float32 ``out`` if any gradient element is NaN or infinite,
+        else 0.0; returns ``out``."""
+        nonempty: List[Tensor] = []
+        for g in grads:
+            if g.numel() > 0:
+                nonempty.append(g)
+        if len(nonempty) == 0:
+            return out.zero_()
+        # max |g| is NaN or inf exactly when g holds one, and never overflows.
+        maxima = torch._foreach_norm(nonempty, math.inf)
+        finite = torch.isfinite(torch.stack([m.float() for m in maxima])).all()
+        return torch.logical_not(finite, out=out)
+
+    @torch.jit.export
+    def update_scale_(
+        self,
+        scale: Tensor,
+        growth_tracker: Tensor,
+        found_inf: Tensor,
+        growth_factor: float,
+        backoff_factor: float,
+        growth_interval: int,
+    ) -> Tensor:
+        """Updates the loss scale and its growth tracker in place as GradScaler does; returns
+        ``scale``."""
+        return torch._amp_update_scale_(
+            scale, growth_tracker, found_inf, growth_factor, backoff_factor, growth_interval
+        )
+
+    @torch.jit.export
+    def zero_(self, grads: List[Tensor]):
+        """Sets every gradient element to 0 in place, NaN and infinities included."""
+        if len(grads) > 0:
+            torch._foreach_zero_(grads)
+
+    @torch.jit.export
+    def clamp_(self, grads: List[Tensor], limit: float):
+        """Clamps every gradient element in place to [-limit, limit]; NaN stays NaN."""
+        for g in grads:
+            g.clamp_(-limit, limit)
+
+    def forward(self, grads: List[Tensor]) -> Tensor:
+        """Returns the 0-d float32 L2 norm of all gradients (so the module has a forward)."""
+        return torch.linalg.vector_norm(torch.stack(self._float_norms(grads, 2.0)), 2.0)
+
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+ARCHIVE = os.path.join(
+    ROOT, "engine-pytorch/src/main/resources/io/gradguard/pytorch/gradguard_ops.pt"
+)
+CODE = os.path.join(
+    ROOT, "engine-pytorch/src/test/resources/io/gradguard/pytorch/gradguard_ops.code.txt"
+)
+
+
+def archive_code(archive: bytes) -> str:
+    """Returns the compiled source that an archive stores: every ``code/`` entry ending in
+    ``.py``, sorted by name, each introduced by a ``# file: <path below code/>`` line. The Java
+    test builds the same text from the shipped archive."""
+    parts = []
+    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        entries = {}
+        for name in zf.namelist():
+            marker = name.find("/code/")
+            if marker >= 0 and name.endswith(".py"):
+                entries[name[marker + len("/code/"):]] = zf.read(name).decode("utf-8")
+        for key in sorted(entries):
+            parts.append("# file: " + key + "\n" + entries[key])
+    return "".join(parts)
+
+
+def script() -> bytes:
+    """Scripts GradGuardOps and returns the archive bytes."""
+    module = torch.jit.script(GradGuardOps())
+    buffer = io.BytesIO()
+    torch.jit.save(module, buffer)
+    return buffer.getvalue()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare a fresh scripting with the checked-in archive and code; write nothing",
+    )
+    args = parser.parse_args()
+    fresh = script()
+    fresh_code = archive_code(fresh)
+    if args.check:
+        with open(ARCHIVE, "rb") as f:
+            shipped_code = archive_code(f.read())
+        with open(CODE, encoding="utf-8") as f:
+            checked_in = f.read()
+        stale = [
+            path
+            for path, text in ((ARCHIVE, shipped_code), (CODE, checked_in))
+            if text != fresh_code
+        ]
+        for path in stale:
+            print("stale: " + os.path.relpath(path, ROOT), file=sys.stderr)
+        if stale:
+            print("run: /usr/bin/python3 tools/torchscript/gradguard_ops.py", file=sys.stderr)
+            return 1
+        print("archive and code are up to date (torch " + torch.__version__ + ")")
+        return 0
+    os.makedirs(os.path.dirname(ARCHIVE), exist_ok=True)
+    os.makedirs(os.path.dirname(CODE), exist_ok=True)
+    with open(ARCHIVE, "wb") as f:
+        f.write(fresh)
+    with open(CODE, "w", encoding="utf-8") as f:
+        f.write(fresh_code)
+    print("wrote " + os.path.relpath(ARCHIVE, ROOT) + " and " + os.path.relpath(CODE, ROOT))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
