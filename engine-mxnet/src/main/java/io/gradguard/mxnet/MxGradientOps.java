@@ -220,6 +220,21 @@ public final class MxGradientOps implements GradientOps {
     }
 
     /**
+     * Re-marks every parameter with {@code grad_req = add} (see {@link MxGradReq}), so that
+     * backward passes sum into the gradients; the caller zeroes them after each real update.
+     *
+     * @param parameters the parameter arrays on every device
+     * @return {@code true}: backward now accumulates natively
+     */
+    @Override
+    public boolean prepareAccumulation(List<NDArray> parameters) {
+        for (NDArray parameter : parameters) {
+            MxGradReq.accumulate(parameter);
+        }
+        return true;
+    }
+
+    /**
      * Returns {@code "mxnet-fused"}.
      *
      * @return the implementation's name

@@ -6,10 +6,7 @@ import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
 import ai.djl.TrainingDivergedException;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
@@ -17,7 +14,6 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import ai.djl.translate.Batchifier;
 import io.gradguard.ClipStrategy;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GradGuard;
@@ -54,7 +50,7 @@ public abstract class MixedPrecisionKit {
             DefaultTrainingConfig config = GradGuard.trainingConfig(loss, adam(), guard);
             try (Trainer trainer = problem.newTrainer(config, 21);
                     NDManager batches = trainer.getManager().newSubManager()) {
-                List<Batch> all = batches(problem, batches);
+                List<Batch> all = problem.explicitBatches(batches, TinyRegression.BATCH, 2);
                 for (int i = 0; i < all.size(); i++) {
                     if (skipBatches.contains(i)) {
                         continue;
@@ -69,47 +65,6 @@ public abstract class MixedPrecisionKit {
             }
             return problem.weights();
         }
-    }
-
-    /** Two epochs of the fixture's batches, in order, as explicit batches. */
-    private static List<Batch> batches(TinyRegression problem, NDManager manager) {
-        NDArray x = problem.dataset().get(manager, 0).getData().head();
-        List<Batch> out = new ArrayList<>();
-        NDArray features = features(problem, manager);
-        NDArray labels = labels(problem, manager);
-        for (int epoch = 0; epoch < 2; epoch++) {
-            for (int b = 0; b < TinyRegression.SAMPLES / TinyRegression.BATCH; b++) {
-                String range = (b * TinyRegression.BATCH) + ":" + ((b + 1) * TinyRegression.BATCH);
-                out.add(
-                        new Batch(
-                                manager,
-                                new NDList(features.get(new NDIndex(range))),
-                                new NDList(labels.get(new NDIndex(range))),
-                                TinyRegression.BATCH,
-                                Batchifier.STACK,
-                                Batchifier.STACK,
-                                b,
-                                TinyRegression.SAMPLES / TinyRegression.BATCH));
-            }
-        }
-        x.close();
-        return out;
-    }
-
-    private static NDArray features(TinyRegression problem, NDManager manager) {
-        NDList rows = new NDList();
-        for (int i = 0; i < TinyRegression.SAMPLES; i++) {
-            rows.add(problem.dataset().get(manager, i).getData().head());
-        }
-        return ai.djl.ndarray.NDArrays.stack(rows);
-    }
-
-    private static NDArray labels(TinyRegression problem, NDManager manager) {
-        NDList rows = new NDList();
-        for (int i = 0; i < TinyRegression.SAMPLES; i++) {
-            rows.add(problem.dataset().get(manager, i).getLabels().head());
-        }
-        return ai.djl.ndarray.NDArrays.stack(rows);
     }
 
     private static ClippingTrainingListener guard(LossScaler scaler, float maxNorm) {

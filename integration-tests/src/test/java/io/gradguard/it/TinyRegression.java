@@ -33,6 +33,10 @@ final class TinyRegression implements AutoCloseable {
     static final int SAMPLES = 64;
     static final int BATCH = 16;
 
+    private final int samples;
+    private NDArray allFeatures;
+    private NDArray allLabels;
+
     private final Model model;
     private final NDManager dataManager;
     private final ArrayDataset dataset;
@@ -42,6 +46,11 @@ final class TinyRegression implements AutoCloseable {
     }
 
     TinyRegression(String engine, long seed, DataType dataType) {
+        this(engine, seed, dataType, SAMPLES, BATCH);
+    }
+
+    TinyRegression(String engine, long seed, DataType dataType, int samples, int batch) {
+        this.samples = samples;
         model = Model.newInstance("tiny-" + seed, Device.cpu(), engine);
         model.setDataType(dataType);
         model.setBlock(
@@ -51,9 +60,9 @@ final class TinyRegression implements AutoCloseable {
                         .add(Linear.builder().setUnits(1).build()));
         dataManager = NDManager.newBaseManager(Device.cpu(), engine);
         Random random = new Random(seed);
-        float[] x = new float[SAMPLES * FEATURES];
-        float[] y = new float[SAMPLES];
-        for (int i = 0; i < SAMPLES; i++) {
+        float[] x = new float[samples * FEATURES];
+        float[] y = new float[samples];
+        for (int i = 0; i < samples; i++) {
             float target = 0f;
             for (int j = 0; j < FEATURES; j++) {
                 float v = (float) random.nextGaussian();
@@ -67,13 +76,15 @@ final class TinyRegression implements AutoCloseable {
         // guard refuses the model before anything touches it.
         DataType dataTypeOfData = dataType == DataType.BFLOAT16 ? DataType.FLOAT32 : dataType;
         NDArray features =
-                dataManager.create(x, new Shape(SAMPLES, FEATURES)).toType(dataTypeOfData, false);
-        NDArray labels = dataManager.create(y, new Shape(SAMPLES, 1)).toType(dataTypeOfData, false);
+                dataManager.create(x, new Shape(samples, FEATURES)).toType(dataTypeOfData, false);
+        NDArray labels = dataManager.create(y, new Shape(samples, 1)).toType(dataTypeOfData, false);
+        allFeatures = features;
+        allLabels = labels;
         dataset =
                 new ArrayDataset.Builder()
                         .setData(features)
                         .optLabels(labels)
-                        .setSampling(BATCH, false)
+                        .setSampling(batch, false)
                         .build();
     }
 
@@ -81,9 +92,7 @@ final class TinyRegression implements AutoCloseable {
         return model;
     }
 
-    /**
-     * Builds a trainer, initializes the model and overwrites every parameter with seeded values.
-     */
+    /** Builds a trainer and initializes the model with seeded values. */
     Trainer newTrainer(Optimizer optimizer, long seed, TrainingListener... listeners) {
         DefaultTrainingConfig config =
                 new DefaultTrainingConfig(Loss.l2Loss()).optOptimizer(optimizer);
@@ -124,8 +133,35 @@ final class TinyRegression implements AutoCloseable {
         }
     }
 
-    int batchesPerEpoch() {
-        return SAMPLES / BATCH;
+    /**
+     * Returns the data as explicit batches of {@code batchSize} in order (the last one shorter if
+     * the size does not divide), repeated for {@code epochs}, for custom loops.
+     */
+    List<ai.djl.training.dataset.Batch> explicitBatches(
+            NDManager manager, int batchSize, int epochs) {
+        List<ai.djl.training.dataset.Batch> out = new ArrayList<>();
+        int count = (samples + batchSize - 1) / batchSize;
+        for (int epoch = 0; epoch < epochs; epoch++) {
+            for (int b = 0; b < count; b++) {
+                int end = Math.min(samples, (b + 1) * batchSize);
+                String range = (b * batchSize) + ":" + end;
+                NDArray x = allFeatures.get(new ai.djl.ndarray.index.NDIndex(range));
+                NDArray y = allLabels.get(new ai.djl.ndarray.index.NDIndex(range));
+                x.attach(manager);
+                y.attach(manager);
+                out.add(
+                        new ai.djl.training.dataset.Batch(
+                                manager,
+                                new ai.djl.ndarray.NDList(x),
+                                new ai.djl.ndarray.NDList(y),
+                                end - b * batchSize,
+                                ai.djl.translate.Batchifier.STACK,
+                                ai.djl.translate.Batchifier.STACK,
+                                b,
+                                count));
+            }
+        }
+        return out;
     }
 
     List<float[]> weights() {
