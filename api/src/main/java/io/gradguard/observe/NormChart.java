@@ -224,7 +224,9 @@ public final class NormChart implements StepObserver {
 
         /**
          * Sets the strategy whose {@link ClipStrategy#threshold()} is drawn as the threshold line,
-         * sampled at every step (adaptive thresholds move). No line by default.
+         * sampled at every step (adaptive thresholds move). No line by default. Meaningful for
+         * total-norm strategies (global norm, AutoClip, ZClip, calibration); for AGC and value
+         * clipping the threshold is in other units (lambda, an element bound), so leave it out.
          *
          * @param strategy the listener's strategy
          * @return this builder
