@@ -17,7 +17,17 @@ import java.util.Locale;
 public record NormDistribution(
         int count, float min, float p50, float p90, float p98, float p99, float max) {
 
-    /** Checks that at least one norm was observed. */
+    /**
+     * Checks that at least one norm was observed.
+     *
+     * @param count the record component {@code count}
+     * @param min the record component {@code min}
+     * @param p50 the record component {@code p50}
+     * @param p90 the record component {@code p90}
+     * @param p98 the record component {@code p98}
+     * @param p99 the record component {@code p99}
+     * @param max the record component {@code max}
+     */
     public NormDistribution {
         if (count < 1) {
             throw new IllegalArgumentException("count must be >= 1, got " + count);

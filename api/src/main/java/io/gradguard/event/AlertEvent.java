@@ -15,7 +15,15 @@ import java.util.Objects;
 public record AlertEvent(long step, Kind kind, double value, double limit, String message)
         implements GuardEvent {
 
-    /** Checks that kind and message are present. */
+    /**
+     * Checks that kind and message are present.
+     *
+     * @param step the record component {@code step}
+     * @param kind the record component {@code kind}
+     * @param value the record component {@code value}
+     * @param limit the record component {@code limit}
+     * @param message the record component {@code message}
+     */
     public AlertEvent {
         Objects.requireNonNull(kind, "kind");
         Objects.requireNonNull(message, "message");

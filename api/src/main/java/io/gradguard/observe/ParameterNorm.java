@@ -11,7 +11,12 @@ import java.util.Objects;
  */
 public record ParameterNorm(String name, float norm) {
 
-    /** Checks that the name is present. */
+    /**
+     * Checks that the name is present.
+     *
+     * @param name the record component {@code name}
+     * @param norm the record component {@code norm}
+     */
     public ParameterNorm {
         Objects.requireNonNull(name, "name");
     }

@@ -31,7 +31,18 @@ public record Spike(
         List<ParameterNorm> topParameters,
         List<Object> datasetIndices) {
 
-    /** Copies the lists. */
+    /**
+     * Copies the lists.
+     *
+     * @param step the record component {@code step}
+     * @param epoch the record component {@code epoch}
+     * @param batchIndex the record component {@code batchIndex}
+     * @param norm the record component {@code norm}
+     * @param limit the record component {@code limit}
+     * @param nonFinite the record component {@code nonFinite}
+     * @param topParameters the record component {@code topParameters}
+     * @param datasetIndices the record component {@code datasetIndices}
+     */
     public Spike {
         topParameters = List.copyOf(Objects.requireNonNull(topParameters, "topParameters"));
         datasetIndices =

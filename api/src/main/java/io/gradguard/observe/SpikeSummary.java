@@ -37,7 +37,16 @@ public record SpikeSummary(
         List<Object> recurringIndices,
         Set<SpikeCause> causes) {
 
-    /** Copies the collections. */
+    /**
+     * Copies the collections.
+     *
+     * @param steps the record component {@code steps}
+     * @param spikeCount the record component {@code spikeCount}
+     * @param nonFiniteSpikes the record component {@code nonFiniteSpikes}
+     * @param spikes the record component {@code spikes}
+     * @param recurringIndices the record component {@code recurringIndices}
+     * @param causes the record component {@code causes}
+     */
     public SpikeSummary {
         spikes = List.copyOf(spikes);
         recurringIndices = List.copyOf(recurringIndices);
