@@ -1,8 +1,5 @@
 package io.gradguard;
 
-import ai.djl.ndarray.NDArray;
-import java.util.List;
-
 /**
  * {@link LossScaler#dynamic()}: PyTorch GradScaler's update rule ({@code _amp_update_scale_}), with
  * DeepSpeed-style hysteresis and optional bounds.
@@ -17,7 +14,7 @@ import java.util.List;
  *
  * With hysteresis 1 and no bounds this is exactly GradScaler's sequence.
  */
-final class DynamicLossScaler implements LossScaler {
+final class DynamicLossScaler extends TrackedLossScaler {
 
     private final float growthFactor;
     private final float backoffFactor;
@@ -40,18 +37,6 @@ final class DynamicLossScaler implements LossScaler {
         this.maxScale = b.maxScale;
     }
 
-    private final UnscaleTracker tracker = new UnscaleTracker();
-
-    @Override
-    public NDArray unscale(List<NDArray> grads) {
-        return tracker.unscale(this, grads);
-    }
-
-    @Override
-    public NDArray clipGradNorm(List<NDArray> grads, float maxNorm, float normType) {
-        return tracker.clipGradNorm(this, grads, maxNorm, normType);
-    }
-
     @Override
     public float scale() {
         return scale;
@@ -63,8 +48,7 @@ final class DynamicLossScaler implements LossScaler {
     }
 
     @Override
-    public void update(boolean foundNonFinite) {
-        tracker.newStep();
+    void onUpdate(boolean foundNonFinite) {
         if (foundNonFinite) {
             growthTracker = 0;
             overflowStreak++;

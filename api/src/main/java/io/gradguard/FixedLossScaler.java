@@ -1,10 +1,7 @@
 package io.gradguard;
 
-import ai.djl.ndarray.NDArray;
-import java.util.List;
-
 /** {@link LossScaler#fixed(float)} and {@link LossScaler#none()}. */
-final class FixedLossScaler implements LossScaler {
+final class FixedLossScaler extends TrackedLossScaler {
 
     private final float scale;
     private final boolean enabled;
@@ -12,18 +9,6 @@ final class FixedLossScaler implements LossScaler {
     FixedLossScaler(float scale, boolean enabled) {
         this.scale = scale;
         this.enabled = enabled;
-    }
-
-    private final UnscaleTracker tracker = new UnscaleTracker();
-
-    @Override
-    public NDArray unscale(List<NDArray> grads) {
-        return tracker.unscale(this, grads);
-    }
-
-    @Override
-    public NDArray clipGradNorm(List<NDArray> grads, float maxNorm, float normType) {
-        return tracker.clipGradNorm(this, grads, maxNorm, normType);
     }
 
     @Override
@@ -37,8 +22,7 @@ final class FixedLossScaler implements LossScaler {
     }
 
     @Override
-    public void update(boolean foundNonFinite) {
-        tracker.newStep();
+    void onUpdate(boolean foundNonFinite) {
         // A fixed scale never changes.
     }
 
