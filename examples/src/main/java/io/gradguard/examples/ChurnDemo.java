@@ -66,7 +66,7 @@ public final class ChurnDemo implements Callable<Integer> {
 
     @Option(
             names = "--epochs",
-            defaultValue = "6",
+            defaultValue = "8",
             description = "epochs per run (default: ${DEFAULT-VALUE})")
     private int epochs;
 
@@ -124,7 +124,7 @@ public final class ChurnDemo implements Callable<Integer> {
 
     @Option(
             names = "--users",
-            defaultValue = "2000",
+            defaultValue = "4000",
             description = "number of users (default: ${DEFAULT-VALUE})")
     private int users;
 
@@ -180,22 +180,25 @@ public final class ChurnDemo implements Callable<Integer> {
      * @return a new command line
      */
     public static CommandLine commandLine() {
-        return new CommandLine(new ChurnDemo()).setCaseInsensitiveEnumValuesAllowed(true);
+        return commandLine(StepReportSink.none());
+    }
+
+    /**
+     * Returns the demo's command line with a sink for each run's step reports.
+     *
+     * @param sink where each run's step reports go after the run
+     * @return a new command line
+     */
+    static CommandLine commandLine(StepReportSink sink) {
+        ChurnDemo demo = new ChurnDemo();
+        demo.reportSink = sink;
+        return new CommandLine(demo).setCaseInsensitiveEnumValuesAllowed(true);
     }
 
     private static void setIfAbsent(String key, String value) {
         if (System.getProperty(key) == null) {
             System.setProperty(key, value);
         }
-    }
-
-    /**
-     * Sets where each run's step reports go after the run (by default nowhere).
-     *
-     * @param sink the sink
-     */
-    void setReportSink(StepReportSink sink) {
-        this.reportSink = sink;
     }
 
     /**
@@ -346,12 +349,13 @@ public final class ChurnDemo implements Callable<Integer> {
                         d ->
                                 console.printf(
                                         Locale.ROOT,
-                                        "loss: %s at step %d (epoch %d). Gradient norm of the step"
-                                                + " before: %s; largest before: %s; median of the"
-                                                + " run: %s.%n",
+                                        "loss: %s at batch %d (epoch %d, batch %d). Gradient"
+                                                + " norm of the step before: %s; largest before:"
+                                                + " %s; median of the run: %s.%n",
                                         d.loss(),
-                                        d.step(),
+                                        d.batch(),
                                         d.epoch(),
+                                        d.batchInEpoch(),
                                         SummaryTable.number(d.normBefore()),
                                         SummaryTable.number(d.largestNormBefore()),
                                         SummaryTable.number(run.norms().median())),

@@ -38,6 +38,7 @@ public final class ChurnLstmBlock extends AbstractBlock {
     private static final byte VERSION = 1;
 
     private final int hidden;
+    private final int layers;
     private final Parameter embedding;
     private final Block lstm;
     private final Block dropout;
@@ -63,6 +64,7 @@ public final class ChurnLstmBlock extends AbstractBlock {
             throw new IllegalArgumentException("dropRate must be in [0, 1), got " + dropRate);
         }
         this.hidden = hidden;
+        this.layers = layers;
         embedding =
                 addParameter(
                         Parameter.builder()
@@ -94,7 +96,15 @@ public final class ChurnLstmBlock extends AbstractBlock {
         NDArray table = parameterStore.getValue(embedding, types.getDevice(), training);
         NDArray x = types.getNDArrayInternal().embedding(types, table, SparseFormat.DENSE).head();
         NDArray mask = inputs.get(1).toType(x.getDataType(), false).expandDims(2);
-        NDArray h = lstm.forward(parameterStore, new NDList(x), training, params).head();
+        // Initial states in the model's dtype: DJL's LSTM would create float32 zeros, which a
+        // float16 model on PyTorch rejects.
+        Shape state = new Shape(layers, types.getShape().get(0), hidden);
+        NDList lstmInputs =
+                new NDList(
+                        x,
+                        x.getManager().zeros(state, x.getDataType()),
+                        x.getManager().zeros(state, x.getDataType()));
+        NDArray h = lstm.forward(parameterStore, lstmInputs, training, params).head();
         NDArray pooled = h.add(x).mul(mask).mean(new int[] {1});
         NDList dropped = dropout.forward(parameterStore, new NDList(pooled), training, params);
         return output.forward(parameterStore, dropped, training, params);

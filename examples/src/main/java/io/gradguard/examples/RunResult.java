@@ -9,28 +9,28 @@ import java.util.Optional;
  * What one training run of the churn model produced.
  *
  * @param settings the run's settings
- * @param steps the optimizer steps taken
+ * @param batches the training batches run (optimizer steps are in {@code statistics})
  * @param finalTrainLoss the mean training loss of the last epoch run (up to the stop, if stopped)
  * @param validationLoss the mean validation loss after training, NaN if the model outputs NaN
  * @param ordinaryValidationLoss the same over the validation users who are not power users
  * @param validationAuc the validation AUC after training, NaN if a score is not finite
  * @param statistics the guard's counters: steps, clipped and skipped steps
  * @param norms order statistics of the pre-clip gradient norms
- * @param millisPerStep the mean wall time of forward, backward, guard and update per step
+ * @param millisPerBatch the mean wall time of forward, backward, guard and update per batch
  * @param nonFiniteWeightShare the share of weight elements that are NaN or infinite after training
  * @param divergence where the loss first became non-finite, if it did
  * @param reports the step reports, in step order
  */
 public record RunResult(
         RunSettings settings,
-        long steps,
+        long batches,
         double finalTrainLoss,
         double validationLoss,
         double ordinaryValidationLoss,
         double validationAuc,
         ClipStatistics statistics,
         NormSummary norms,
-        double millisPerStep,
+        double millisPerBatch,
         double nonFiniteWeightShare,
         Optional<Divergence> divergence,
         List<StepReport> reports) {
@@ -39,14 +39,14 @@ public record RunResult(
      * Copies the report list.
      *
      * @param settings the record component {@code settings}
-     * @param steps the record component {@code steps}
+     * @param batches the record component {@code batches}
      * @param finalTrainLoss the record component {@code finalTrainLoss}
      * @param validationLoss the record component {@code validationLoss}
      * @param ordinaryValidationLoss the record component {@code ordinaryValidationLoss}
      * @param validationAuc the record component {@code validationAuc}
      * @param statistics the record component {@code statistics}
      * @param norms the record component {@code norms}
-     * @param millisPerStep the record component {@code millisPerStep}
+     * @param millisPerBatch the record component {@code millisPerBatch}
      * @param nonFiniteWeightShare the record component {@code nonFiniteWeightShare}
      * @param divergence the record component {@code divergence}
      * @param reports the record component {@code reports}

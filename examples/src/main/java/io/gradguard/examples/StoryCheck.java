@@ -31,8 +31,8 @@ final class StoryCheck {
                     "Story does not hold on "
                             + engine
                             + ": the unguarded run stayed finite for "
-                            + unguarded.steps()
-                            + " steps."
+                            + unguarded.batches()
+                            + " batches."
                             + why);
         }
         if (!guarded.finishedFinite()) {

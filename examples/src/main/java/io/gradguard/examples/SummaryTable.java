@@ -27,17 +27,24 @@ public final class SummaryTable {
     private static List<Row> rows() {
         List<Row> rows = new ArrayList<>();
         rows.add(new Row("clip strategy", r -> r.settings().strategy().toString()));
-        rows.add(new Row("optimizer steps", r -> Long.toString(r.steps())));
+        rows.add(new Row("batches", r -> Long.toString(r.batches())));
+        rows.add(new Row("optimizer steps", r -> Long.toString(r.statistics().steps())));
         rows.add(
                 new Row(
                         "first non-finite loss",
                         r ->
                                 r.divergence()
-                                        .map(d -> "step " + d.step() + " (epoch " + d.epoch() + ")")
+                                        .map(
+                                                d ->
+                                                        "batch "
+                                                                + d.batch()
+                                                                + " (epoch "
+                                                                + d.epoch()
+                                                                + ")")
                                         .orElse("none")));
         rows.add(
                 new Row(
-                        "norm of the step before",
+                        "grad norm just before",
                         r -> r.divergence().map(d -> number(d.normBefore())).orElse("-")));
         rows.add(new Row("final training loss", r -> number(r.finalTrainLoss())));
         rows.add(new Row("validation loss", r -> number(r.validationLoss())));
@@ -59,7 +66,7 @@ public final class SummaryTable {
         rows.add(new Row("p99 grad norm", r -> number(r.norms().p99())));
         rows.add(new Row("max grad norm (finite)", r -> number(r.norms().max())));
         rows.add(new Row("non-finite norms", r -> Integer.toString(r.norms().nonFinite())));
-        rows.add(new Row("time per step", r -> fixed(r.millisPerStep(), 1) + " ms"));
+        rows.add(new Row("time per batch", r -> fixed(r.millisPerBatch(), 1) + " ms"));
         rows.add(
                 new Row("non-finite weights", r -> fixed(100 * r.nonFiniteWeightShare(), 1) + "%"));
         return rows;
@@ -119,7 +126,7 @@ public final class SummaryTable {
     private List<String[]> cells() {
         List<String[]> lines = new ArrayList<>();
         String[] header = new String[runs.size() + 1];
-        header[0] = "";
+        header[0] = "metric";
         for (int c = 0; c < runs.size(); c++) {
             RunSettings s = runs.get(c).settings();
             header[c + 1] = s.engine() + " " + s.label();

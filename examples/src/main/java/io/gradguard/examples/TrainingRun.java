@@ -82,14 +82,14 @@ public final class TrainingRun {
                 double nonFinite = nonFiniteShare(model);
                 return new RunResult(
                         settings,
-                        loop.steps,
+                        loop.batches,
                         loop.lastEpochLoss,
                         validation.loss,
                         validation.ordinaryLoss,
                         validation.auc,
                         guard.getStatistics(),
                         NormSummary.of(reports),
-                        loop.steps == 0 ? Double.NaN : loop.nanos / 1e6 / loop.steps,
+                        loop.batches == 0 ? Double.NaN : loop.nanos / 1e6 / loop.batches,
                         nonFinite,
                         Optional.ofNullable(loop.divergence),
                         reports);
@@ -129,11 +129,11 @@ public final class TrainingRun {
                 }
                 float value = batchLoss.last();
                 if (!Float.isFinite(value) && loop.divergence == null) {
-                    loop.divergence = divergence(loop.steps, epoch, value, reports);
+                    loop.divergence = divergence(loop.batches, epoch, batches, value, reports);
                 }
                 sum += value;
                 batches++;
-                loop.steps++;
+                loop.batches++;
             }
             EasyTrain.evaluateDataset(trainer, sets.validation());
             trainer.notifyListeners(listener -> listener.onEpoch(trainer));
@@ -146,11 +146,14 @@ public final class TrainingRun {
     }
 
     private static Divergence divergence(
-            long step, int epoch, float loss, List<StepReport> reports) {
+            long batch, int epoch, long batchInEpoch, float loss, List<StepReport> reports) {
         float before = Float.NaN;
         float largest = Float.NaN;
         for (StepReport report : reports) {
-            if (report.step() >= step) {
+            boolean earlier =
+                    report.epoch() < epoch
+                            || (report.epoch() == epoch && report.batchIndex() < batchInEpoch);
+            if (!earlier) {
                 break;
             }
             before = report.totalNorm();
@@ -158,7 +161,7 @@ public final class TrainingRun {
                 largest = before;
             }
         }
-        return new Divergence(step, epoch, loss, before, largest);
+        return new Divergence(batch, epoch, batchInEpoch, loss, before, largest);
     }
 
     private static Evaluation evaluate(
@@ -216,7 +219,7 @@ public final class TrainingRun {
     }
 
     private static final class Loop {
-        private long steps;
+        private long batches;
         private long nanos;
         private double lastEpochLoss = Double.NaN;
         private Divergence divergence;
