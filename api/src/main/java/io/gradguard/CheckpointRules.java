@@ -27,8 +27,7 @@ final class CheckpointRules {
                             + accumulationSteps
                             + "): its partial gradients live in the parameters' gradient buffers,"
                             + " which no checkpoint holds. Save after the window's last"
-                            + " micro-batch and its Trainer.step() (GuardedTraining.step returns"
-                            + " true there).");
+                            + " micro-batch and its Trainer.step().");
         }
         if (stepPending) {
             throw new IllegalStateException(
