@@ -104,19 +104,32 @@ final class TinyRegression implements AutoCloseable {
 
     /** Builds a trainer from a configuration, with seeded initial weights. */
     Trainer newTrainer(DefaultTrainingConfig config, long seed) {
+        return newTrainer(config, seed, Model::newTrainer);
+    }
+
+    /**
+     * Builds a trainer with seeded initial weights through {@code factory}, which may return a
+     * {@link Trainer} subclass (the block's initializer is set here, as {@code Model.newTrainer}
+     * would).
+     */
+    Trainer newTrainer(
+            DefaultTrainingConfig config,
+            long seed,
+            java.util.function.BiFunction<Model, DefaultTrainingConfig, Trainer> factory) {
         Random random = new Random(seed * 31 + 7);
         // Set through an initializer, not after initialize(): MXNet's parameter server keeps its
         // own copy of the weights from initialization time.
-        config.optInitializer(
+        ai.djl.training.initializer.Initializer initializer =
                 (manager, shape, dataType) -> {
                     float[] values = new float[(int) shape.size()];
                     for (int i = 0; i < values.length; i++) {
                         values[i] = (float) (random.nextGaussian() * 0.3);
                     }
                     return manager.create(values, shape).toType(dataType, false);
-                },
-                parameter -> true);
-        Trainer trainer = model.newTrainer(config);
+                };
+        config.optInitializer(initializer, parameter -> true);
+        model.getBlock().setInitializer(initializer, parameter -> true);
+        Trainer trainer = factory.apply(model, config);
         trainer.initialize(new Shape(BATCH, FEATURES));
         return trainer;
     }
