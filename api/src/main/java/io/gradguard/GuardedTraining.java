@@ -33,6 +33,10 @@ import java.util.function.Consumer;
  * #trainBatch} does the same work but waits for every split before closing the collector and before
  * any listener runs, and rethrows the first failure after all splits have ended.
  *
+ * <p>Two DJL 0.35.1 limits remain whichever loop is used: every CPU id is the same {@code Device}
+ * (so a trainer cannot list two CPUs), and MXNet records autograd on the calling thread only, so
+ * splits run on executor threads leave MXNet's gradients at zero.
+ *
  * <pre>{@code
  * GuardedTraining.fit(trainer, epochs, trainSet, validateSet);     // instead of EasyTrain.fit
  *
