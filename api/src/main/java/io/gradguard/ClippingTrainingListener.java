@@ -387,7 +387,7 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
                 buffer.drainInto(pipeline.gradients());
             }
             if (scaler.isEnabled()) {
-                pipeline.unscaleAndCheck(scaler.inverseScale());
+                pipeline.unscaleAndCheck(scaler);
             } else if (settings.policy() != NonFinitePolicy.PROPAGATE) {
                 pipeline.check();
             }

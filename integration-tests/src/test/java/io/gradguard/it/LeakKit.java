@@ -116,13 +116,12 @@ public abstract class LeakKit {
                             + STEPS
                             + ": "
                             + atEnd);
-            // The device-constants cache keeps one array per distinct value: a loss scale never
-            // seen
-            // before adds at most two (S for the loss, 1/S for unscaling). Everything else is flat.
+            // The loss scale moves during the run, yet it lives in one replaceable slot per device
+            // (S for the loss, 1/S for unscaling): the constants managers are flat too.
             int newScales = scales.size() - scalesAtWarmUp;
             assertTrue(afterWarmUp.getOrDefault("gradguard-constants", 0) > 0, "counted");
             int constantsGrowth =
-                    atEnd.remove("gradguard-constants") - afterWarmUp.remove("gradguard-constants");
+                    atEnd.get("gradguard-constants") - afterWarmUp.get("gradguard-constants");
             System.out.println(
                     "RELIABILITY leaks "
                             + engineName()
@@ -133,7 +132,8 @@ public abstract class LeakKit {
                             + " for "
                             + newScales
                             + " new loss scales");
-            assertTrue(constantsGrowth >= 0 && constantsGrowth <= 2 * newScales);
+            assertTrue(newScales > 0 || !everyStep, "the scale should have moved");
+            assertEquals(constantsGrowth, 0);
             assertEquals(atEnd, afterWarmUp);
             assertEquals(atEnd.getOrDefault("gradguard-step", 0), 0);
             assertEquals(guard.getStatistics().microSteps() > 0, true);
