@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,10 +33,11 @@ import picocli.CommandLine.Spec;
                     + " carries those counts instead of 0/1. Their batches give gradient spikes"
                     + " hundreds of times the usual norm.",
             "",
-            "The demo trains the model twice per engine: unguarded (the norms measured with"
-                    + " ClipStrategy.observeOnly()) until the loss turns NaN, then guarded by a"
-                    + " ClippingTrainingListener (global-norm clipping at --max-norm). It prints a"
-                    + " side-by-side summary and writes it to <out>/summary.md.",
+            "The demo trains the model twice per engine with the same data, seed and epochs:"
+                    + " unguarded (norms only measured, ClipStrategy.observeOnly()), where the loss"
+                    + " turns NaN, then guarded by a ClippingTrainingListener (global-norm clipping"
+                    + " at --max-norm). It prints a side-by-side summary and writes it to"
+                    + " <out>/summary.md.",
             "",
             "Optimizer: SGD with momentum by default. Its step is lr times the gradient, so an"
                     + " unclipped spike throws the weights far; the logit is bilinear in the output"
@@ -52,7 +52,8 @@ import picocli.CommandLine.Spec;
             "",
             "Exit codes: 0 story holds (unguarded diverged, guarded finished finite), 1 it does not,"
                     + " 2 bad options.",
-            "Full size: --layers 2 --hidden 256 --batch-size 64 --seq-len 180 (minutes per run)."
+            "Full size: --layers 2 --hidden 256 --batch-size 64 --seq-len 180 (about 8 minutes per"
+                    + " PyTorch run on 2 cores)."
         })
 public final class ChurnDemo implements Callable<Integer> {
 
@@ -100,14 +101,19 @@ public final class ChurnDemo implements Callable<Integer> {
     @Option(
             names = "--amp",
             description =
-                    "PyTorch only: float16 model with a dynamic loss scaler and float32 master"
-                            + " weights (MXNet runs in float32)")
+                    "PyTorch only: float16 model, LossScaler.dynamic() and float32 master weights"
+                            + " in both runs (the scaler skips overflowing steps, so the unguarded"
+                            + " weights stay finite but useless); MXNet cannot create float16"
+                            + " arrays through DJL and runs in float32")
     private boolean amp;
 
     @Option(
             names = "--accumulate",
             defaultValue = "1",
-            description = "micro-batches per optimizer step (default: ${DEFAULT-VALUE})")
+            description =
+                    "micro-batches averaged into one optimizer step, in both runs (default:"
+                            + " ${DEFAULT-VALUE}); averaging dilutes the spikes and halves the"
+                            + " steps, so the unguarded run may need more --epochs to blow up")
     private int accumulate;
 
     @Option(
@@ -213,42 +219,44 @@ public final class ChurnDemo implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         ChurnData data =
                 ChurnDataGenerator.generate(ChurnDataSpec.of(users, seqLen, longTailShare, seed));
-        describe(console, data);
         List<RunResult> results = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        RunSettings guardedTemplate = null;
         Files.createDirectories(out);
         for (String engineName : engine.engineNames()) {
             RunSettings unguarded = settings(engineName);
             RunSettings guarded = unguarded.with("guarded", strategy.create(maxNorm), false);
-            console.printf("%n=== %s: unguarded (no clipping; norms observed) ===%n", engineName);
-            console.flush();
+            if (guardedTemplate == null) {
+                DemoConsole.describe(console, data, unguarded, amp);
+                guardedTemplate = guarded;
+            }
+            DemoConsole.runHeader(console, unguarded);
             RunResult before = TrainingRun.run(unguarded, data);
-            reportDivergence(console, before);
-            console.printf("%n=== %s: guarded (%s) ===%n", engineName, guarded.strategy());
-            console.flush();
+            DemoConsole.divergence(console, before);
+            DemoConsole.runHeader(console, guarded);
             RunResult after = TrainingRun.run(guarded, data);
             results.add(before);
             results.add(after);
-            reportSink.accept(runName(before), before.reports(), out);
-            reportSink.accept(runName(after), after.reports(), out);
+            reportSink.accept(DemoConsole.runName(before), before.reports(), out);
+            reportSink.accept(DemoConsole.runName(after), after.reports(), out);
             problems.addAll(StoryCheck.problems(before, after));
         }
         SummaryTable table = new SummaryTable(results);
         console.printf("%n%s", table.toText());
         Path summary = out.resolve("summary.md");
-        Files.writeString(summary, markdown(table, data), StandardCharsets.UTF_8);
+        Files.writeString(
+                summary,
+                DemoConsole.markdown(table, data, guardedTemplate),
+                StandardCharsets.UTF_8);
         console.printf("%nWrote %s%n", summary);
         if (problems.isEmpty()) {
-            console.println(
-                    "The story holds: without clipping the loss went NaN; with clipping the model"
-                            + " trained to a finite loss.");
-            console.flush();
+            DemoConsole.storyHolds(console, results);
             return 0;
         }
+        console.flush();
         PrintWriter err = spec.commandLine().getErr();
         problems.forEach(err::println);
         err.flush();
-        console.flush();
         return 1;
     }
 
@@ -311,83 +319,6 @@ public final class ChurnDemo implements Callable<Integer> {
                 accumulate,
                 false,
                 seed);
-    }
-
-    private void describe(PrintWriter console, ChurnData data) {
-        ChurnDataSpec s = data.spec();
-        console.printf(
-                Locale.ROOT,
-                "Churn data: %d users x %d days, %d power users (%d in training), seed %d.%n",
-                s.users(),
-                s.seqLen(),
-                data.longTailCount(0, s.users()),
-                data.longTailCount(0, s.trainUsers()),
-                s.seed());
-        console.printf(
-                Locale.ROOT,
-                "Model: embedding %d, %d-layer LSTM %d, dropout 0.2, logit; %s lr %s, batch %d,"
-                        + " %d epochs.%n",
-                hidden,
-                layers,
-                hidden,
-                optimizer.cliName(),
-                learningRate != null ? learningRate : optimizer.defaultLearningRate(),
-                batchSize,
-                epochs);
-        if (amp) {
-            console.println(
-                    "--amp: the PyTorch runs train a float16 model with LossScaler.dynamic() and"
-                            + " float32 master weights; MXNet cannot create float16 arrays"
-                            + " through DJL and runs in float32.");
-        }
-        console.flush();
-    }
-
-    private static void reportDivergence(PrintWriter console, RunResult run) {
-        run.divergence()
-                .ifPresentOrElse(
-                        d ->
-                                console.printf(
-                                        Locale.ROOT,
-                                        "loss: %s at batch %d (epoch %d, batch %d). Gradient"
-                                                + " norm of the step before: %s; largest before:"
-                                                + " %s; median of the run: %s.%n",
-                                        d.loss(),
-                                        d.batch(),
-                                        d.epoch(),
-                                        d.batchInEpoch(),
-                                        SummaryTable.number(d.normBefore()),
-                                        SummaryTable.number(d.largestNormBefore()),
-                                        SummaryTable.number(run.norms().median())),
-                        () ->
-                                console.printf(
-                                        "The unguarded run stayed finite (max norm %s).%n",
-                                        SummaryTable.number(run.norms().max())));
-        console.flush();
-    }
-
-    private static String runName(RunResult run) {
-        return run.settings().engine().toLowerCase(Locale.ROOT) + "-" + run.settings().label();
-    }
-
-    private String markdown(SummaryTable table, ChurnData data) {
-        ChurnDataSpec s = data.spec();
-        return "# GradGuard churn demo\n\n"
-                + String.format(
-                        Locale.ROOT,
-                        "%d users x %d days (%d power users), seed %d; embedding/LSTM %d x %d"
-                                + " layer(s), batch %d, %s, %d epochs; guarded: %s.%n%n",
-                        s.users(),
-                        s.seqLen(),
-                        data.longTailCount(0, s.users()),
-                        s.seed(),
-                        hidden,
-                        layers,
-                        batchSize,
-                        optimizer.cliName(),
-                        epochs,
-                        strategy.create(maxNorm))
-                + table.toMarkdown();
     }
 
     /** Converts {@code --strategy} values. */

@@ -157,7 +157,7 @@ public final class TrainingRun {
                 break;
             }
             before = report.totalNorm();
-            if (Float.isFinite(before) && !(before <= largest)) {
+            if (Float.isFinite(before) && (Float.isNaN(largest) || before > largest)) {
                 largest = before;
             }
         }
