@@ -1,0 +1,69 @@
+package io.gradguard.examples.bench;
+
+import ai.djl.training.Trainer;
+import ai.djl.training.listener.TrainingListener;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Forwards every callback to a listener and measures the wall time of its {@code onTrainingBatch},
+ * where a guard does all of its per-step work. On MXNet, whose operators run asynchronously, the
+ * queued backward pass is drained before the clock starts, so that a guard that reads a value is
+ * not charged for waiting on backward.
+ */
+final class TimedListener implements TrainingListener {
+
+    private final TrainingListener delegate;
+    private final List<Long> nanos = new ArrayList<>();
+
+    /**
+     * Wraps a listener.
+     *
+     * @param delegate the listener to time
+     */
+    TimedListener(TrainingListener delegate) {
+        this.delegate = delegate;
+    }
+
+    /** Forgets the timings so far (after warm-up). */
+    void reset() {
+        nanos.clear();
+    }
+
+    /**
+     * Returns the timings of the {@code onTrainingBatch} calls since the last reset.
+     *
+     * @return the summary
+     */
+    Timing timing() {
+        return Timing.ofNanos(nanos.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    @Override
+    public void onEpoch(Trainer trainer) {
+        delegate.onEpoch(trainer);
+    }
+
+    @Override
+    public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+        DeviceSync.drain(trainer.getManager().getEngine().getEngineName());
+        long start = System.nanoTime();
+        delegate.onTrainingBatch(trainer, batchData);
+        nanos.add(System.nanoTime() - start);
+    }
+
+    @Override
+    public void onValidationBatch(Trainer trainer, BatchData batchData) {
+        delegate.onValidationBatch(trainer, batchData);
+    }
+
+    @Override
+    public void onTrainingBegin(Trainer trainer) {
+        delegate.onTrainingBegin(trainer);
+    }
+
+    @Override
+    public void onTrainingEnd(Trainer trainer) {
+        delegate.onTrainingEnd(trainer);
+    }
+}
