@@ -29,7 +29,16 @@ public record ClipContext(
         NDArray multiplier,
         long step) {
 
-    /** Validates the context. */
+    /**
+     * Validates the context.
+     *
+     * @param ops the record component {@code ops}
+     * @param gradients the record component {@code gradients}
+     * @param weights the record component {@code weights}
+     * @param names the record component {@code names}
+     * @param multiplier the record component {@code multiplier}
+     * @param step the record component {@code step}
+     */
     public ClipContext {
         Objects.requireNonNull(ops, "ops");
         Objects.requireNonNull(gradients, "gradients");

@@ -15,7 +15,13 @@ import java.util.Objects;
  */
 public record ClipOutcome(NDArray totalNorm, NDArray coefficient, NDArray clipped) {
 
-    /** Validates that no field is null. */
+    /**
+     * Validates that no field is null.
+     *
+     * @param totalNorm the record component {@code totalNorm}
+     * @param coefficient the record component {@code coefficient}
+     * @param clipped the record component {@code clipped}
+     */
     public ClipOutcome {
         Objects.requireNonNull(totalNorm, "totalNorm");
         Objects.requireNonNull(coefficient, "coefficient");

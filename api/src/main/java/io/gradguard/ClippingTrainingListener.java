@@ -53,7 +53,8 @@ import java.util.Optional;
  * returns.
  *
  * <p>Metrics written to {@code trainer.getMetrics()} when set: {@value #METRIC_NORM}, {@value
- * #METRIC_COEFFICIENT}, {@value #METRIC_LOSS_SCALE}, {@value #METRIC_SKIPPED}.
+ * #METRIC_COEFFICIENT}, {@value #METRIC_LOSS_SCALE}, {@value #METRIC_SKIPPED}, {@value
+ * #METRIC_THRESHOLD}.
  *
  * <p>One listener guards one trainer at a time; it rebinds after the previous trainer closed.
  */
@@ -70,6 +71,9 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
 
     /** Metric: the number of skipped optimizer steps so far. */
     public static final String METRIC_SKIPPED = "skipped_steps";
+
+    /** Metric: the strategy's threshold at the step (infinite when it does not clip). */
+    public static final String METRIC_THRESHOLD = "gradient_clip_threshold";
 
     private final GuardSettings settings;
     private final StepGate gate = new StepGate();

@@ -14,7 +14,7 @@ package io.gradguard;
  *
  * With hysteresis 1 and no bounds this is exactly GradScaler's sequence.
  */
-final class DynamicLossScaler implements LossScaler {
+final class DynamicLossScaler extends TrackedLossScaler {
 
     private final float growthFactor;
     private final float backoffFactor;
@@ -48,7 +48,7 @@ final class DynamicLossScaler implements LossScaler {
     }
 
     @Override
-    public void update(boolean foundNonFinite) {
+    void onUpdate(boolean foundNonFinite) {
         if (foundNonFinite) {
             growthTracker = 0;
             overflowStreak++;

@@ -1,7 +1,7 @@
 package io.gradguard;
 
 /** {@link LossScaler#fixed(float)} and {@link LossScaler#none()}. */
-final class FixedLossScaler implements LossScaler {
+final class FixedLossScaler extends TrackedLossScaler {
 
     private final float scale;
     private final boolean enabled;
@@ -22,7 +22,7 @@ final class FixedLossScaler implements LossScaler {
     }
 
     @Override
-    public void update(boolean foundNonFinite) {
+    void onUpdate(boolean foundNonFinite) {
         // A fixed scale never changes.
     }
 

@@ -1,6 +1,7 @@
 package io.gradguard;
 
 import ai.djl.ndarray.NDArray;
+import java.util.List;
 
 /**
  * Multiplies the loss before backward so that small float16 gradients do not flush to zero, and
@@ -82,6 +83,39 @@ public interface LossScaler {
     default NDArray scaleLoss(NDArray loss) {
         return ScaledLoss.multiply(loss, scale());
     }
+
+    /**
+     * Unscales gradients in place for a custom loop, {@code g <- g * (1/S)}, and returns a 0-d
+     * float32 flag that is 1 if any value was NaN or infinite (no host sync). At most once per
+     * optimizer step; {@link #update(boolean)} starts the next step.
+     *
+     * <pre>{@code
+     * collector.backward(scaler.scaleLoss(loss));
+     * NDArray found = scaler.unscale(grads);
+     * scaler.clipGradNorm(grads, 1f, 2f);          // threshold in true-gradient units
+     * boolean overflow = found.getFloat() > 0;      // the one read per step
+     * if (!overflow) { trainer.step(); }            // else zero the gradients
+     * scaler.update(overflow);
+     * }</pre>
+     *
+     * @param grads the gradients, on one device
+     * @return the non-finite flag
+     * @throws IllegalStateException if the gradients were already unscaled in this step
+     */
+    NDArray unscale(List<NDArray> grads);
+
+    /**
+     * Clips unscaled gradients by their total norm, as {@link GradientClipping#clipGradNorm(List,
+     * float, float)}, refusing gradients that still carry the loss scale.
+     *
+     * @param grads the gradients, on one device
+     * @param maxNorm the largest allowed total norm, in true-gradient units
+     * @param normType {@code p >= 1}, or {@link Float#POSITIVE_INFINITY}
+     * @return the total norm before clipping, a 0-d float32 array
+     * @throws IllegalStateException if this scaler is enabled and {@link #unscale} was not called
+     *     in this step
+     */
+    NDArray clipGradNorm(List<NDArray> grads, float maxNorm, float normType);
 
     /**
      * Returns a dynamic scaler with PyTorch GradScaler's defaults: initial scale 2^16, growth

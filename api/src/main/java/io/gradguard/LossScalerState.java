@@ -9,7 +9,13 @@ package io.gradguard;
  */
 public record LossScalerState(float scale, int growthTracker, int overflowStreak) {
 
-    /** Validates the fields. */
+    /**
+     * Validates the fields.
+     *
+     * @param scale the record component {@code scale}
+     * @param growthTracker the record component {@code growthTracker}
+     * @param overflowStreak the record component {@code overflowStreak}
+     */
     public LossScalerState {
         Thresholds.positiveFinite("scale", scale);
         if (growthTracker < 0) {

@@ -98,6 +98,10 @@ final class ReportPublisher {
                     .addMetric(ClippingTrainingListener.METRIC_LOSS_SCALE, report.lossScale());
             trainer.getMetrics()
                     .addMetric(ClippingTrainingListener.METRIC_SKIPPED, statistics.skippedSteps());
+            trainer.getMetrics()
+                    .addMetric(
+                            ClippingTrainingListener.METRIC_THRESHOLD,
+                            settings.strategy().threshold());
         }
         if (settings.reportConsumer() != null) {
             try {

@@ -31,7 +31,20 @@ public record StepReport(
         boolean skipped,
         int microBatches) {
 
-    /** Checks the counters. */
+    /**
+     * Checks the counters.
+     *
+     * @param step the record component {@code step}
+     * @param epoch the record component {@code epoch}
+     * @param batchIndex the record component {@code batchIndex}
+     * @param totalNorm the record component {@code totalNorm}
+     * @param coefficient the record component {@code coefficient}
+     * @param clipped the record component {@code clipped}
+     * @param lossScale the record component {@code lossScale}
+     * @param nonFinite the record component {@code nonFinite}
+     * @param skipped the record component {@code skipped}
+     * @param microBatches the record component {@code microBatches}
+     */
     public StepReport {
         if (step < 0 || epoch < 0 || batchIndex < 0) {
             throw new IllegalArgumentException(

@@ -1,0 +1,54 @@
+package io.gradguard;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.gradguard.internal.DeviceScalars;
+import io.gradguard.spi.GradientOps;
+import java.util.List;
+
+/**
+ * Enforces the custom-loop order for one {@link LossScaler}: at most one {@code unscale} per
+ * optimizer step, and clipping only after it. {@link LossScaler#update(boolean)} starts a new step.
+ */
+final class UnscaleTracker {
+
+    private boolean unscaled;
+
+    NDArray unscale(LossScaler scaler, List<NDArray> grads) {
+        if (unscaled) {
+            throw new IllegalStateException(
+                    "unscale() was already called for this step: the gradients are already in true"
+                            + " units. Call update(foundNonFinite) after the optimizer step before"
+                            + " unscaling again.");
+        }
+        if (grads.isEmpty()) {
+            throw new IllegalArgumentException("grads is empty: pass at least one gradient");
+        }
+        NDManager home = grads.get(0).getManager();
+        try (NDManager scope = home.newSubManager()) {
+            scope.tempAttachAll(grads.toArray(new NDArray[0]));
+            GradientOps ops = GradientOps.forEngine(home.getEngine());
+            NDArray flag =
+                    ops.unscaleAndCheck(
+                            grads, DeviceScalars.fp32(grads.get(0), scaler.inverseScale()));
+            flag.attach(home);
+            unscaled = true;
+            return flag;
+        }
+    }
+
+    NDArray clipGradNorm(LossScaler scaler, List<NDArray> grads, float maxNorm, float normType) {
+        if (scaler.isEnabled() && !unscaled) {
+            throw new IllegalStateException(
+                    "The gradients are still multiplied by the loss scale "
+                            + scaler.scale()
+                            + ": call unscale(grads) first, so that maxNorm is in true-gradient"
+                            + " units.");
+        }
+        return GradientClipping.clipGradNorm(grads, maxNorm, normType);
+    }
+
+    void newStep() {
+        unscaled = false;
+    }
+}

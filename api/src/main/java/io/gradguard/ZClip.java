@@ -1,0 +1,185 @@
+package io.gradguard;
+
+import ai.djl.ndarray.NDArray;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * {@link ClipStrategy#zClip(float, float, float, int)}: ZClip (Kumar, Owen, Roy Chowdhury, Güra,
+ * 2025, "ZClip: Adaptive Spike Mitigation for LLM Pre-Training"), z-score mode with reciprocal
+ * ("adaptive scaling") clipping, following the authors' reference implementation.
+ *
+ * <p>Each step reads the true total L2 norm {@code g} (one host synchronization), then:
+ *
+ * <ol>
+ *   <li>Warm-up (the first {@code warmupSteps} finite norms): keep {@code g}, clip at {@code
+ *       maxNorm}. After the last warm-up norm: {@code mu = mean(norms)}, {@code var} = their
+ *       population variance.
+ *   <li>After warm-up: {@code sigma = sqrt(var)}, {@code z = (g - mu) / (sigma + 1e-6)}. If {@code
+ *       z > zThreshold} (a spike): {@code c = mu + zThreshold * sigma / (z / zThreshold)} (= {@code
+ *       mu + zThreshold^2 sigma / z}) and the step is clipped at {@code min(c, maxNorm)}; otherwise
+ *       at {@code maxNorm} (no clipping when {@code maxNorm} is infinite).
+ *   <li>Then the EMA is updated with the clipped value {@code c} on a spike and with the raw {@code
+ *       g} otherwise, mean first: {@code mu <- alpha mu + (1 - alpha) x}, then {@code var <- alpha
+ *       var + (1 - alpha) (x - mu)^2} with the new {@code mu}.
+ * </ol>
+ *
+ * Clipping uses {@code clip_grad_norm_}'s coefficient {@code min(1, t / (g + 1e-6))}. Non-finite
+ * norms leave the state unchanged.
+ */
+final class ZClip implements StatefulClipStrategy {
+
+    static final String NAME = "zClip";
+    private static final double EPS = 1e-6;
+
+    private final float maxNorm;
+    private final double alpha;
+    private final double zThreshold;
+    private final double[] warmupNorms;
+    private int warmupCount;
+    private boolean initialized;
+    private double mean;
+    private double variance;
+    private float lastThreshold;
+
+    ZClip(float maxNorm, float alpha, float zThreshold, int warmupSteps) {
+        if (!(maxNorm > 0f)) {
+            throw new IllegalArgumentException(
+                    "maxNorm must be > 0 (or +Infinity for none), got " + maxNorm);
+        }
+        if (!(alpha > 0f && alpha < 1f)) {
+            throw new IllegalArgumentException("alpha must be in (0, 1), got " + alpha);
+        }
+        Thresholds.positiveFinite("zThreshold", zThreshold);
+        if (warmupSteps < 1) {
+            throw new IllegalArgumentException("warmupSteps must be >= 1, got " + warmupSteps);
+        }
+        this.maxNorm = maxNorm;
+        this.alpha = alpha;
+        this.zThreshold = zThreshold;
+        this.warmupNorms = new double[warmupSteps];
+        this.lastThreshold = maxNorm;
+    }
+
+    @Override
+    public ClipOutcome apply(ClipContext context) {
+        NDArray total = HostClip.trueNorm(context);
+        float norm = total.getFloat();
+        float threshold = Float.isFinite(norm) ? update(norm) : maxNorm;
+        lastThreshold = threshold;
+        return HostClip.clipAt(context, total, norm, threshold);
+    }
+
+    /** Advances the statistics with a finite norm; returns the step's threshold. */
+    private float update(float norm) {
+        if (!initialized) {
+            warmupNorms[warmupCount++] = norm;
+            if (warmupCount == warmupNorms.length) {
+                initialize();
+            }
+            return maxNorm;
+        }
+        double g = norm;
+        double sigma = Math.sqrt(variance);
+        double z = (g - mean) / (sigma + EPS);
+        double threshold = maxNorm;
+        double x = g;
+        if (z > zThreshold) {
+            double eta = z / zThreshold;
+            double clipValue = mean + (zThreshold * sigma) / eta;
+            threshold = Math.min(clipValue, maxNorm);
+            x = clipValue;
+        }
+        mean = alpha * mean + (1 - alpha) * x;
+        double deviation = x - mean;
+        variance = alpha * variance + (1 - alpha) * deviation * deviation;
+        return (float) threshold;
+    }
+
+    private void initialize() {
+        double sum = 0;
+        for (double v : warmupNorms) {
+            sum += v;
+        }
+        mean = sum / warmupNorms.length;
+        double squares = 0;
+        for (double v : warmupNorms) {
+            squares += (v - mean) * (v - mean);
+        }
+        variance = squares / warmupNorms.length;
+        initialized = true;
+    }
+
+    @Override
+    public float threshold() {
+        return lastThreshold;
+    }
+
+    @Override
+    public Map<String, Object> state() {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("strategy", NAME);
+        state.put("maxNorm", maxNorm);
+        state.put("alpha", (float) alpha);
+        state.put("zThreshold", (float) zThreshold);
+        state.put("warmupSteps", warmupNorms.length);
+        state.put("initialized", initialized);
+        state.put("warmupNorms", java.util.Arrays.copyOf(warmupNorms, warmupCount));
+        state.put("mean", mean);
+        state.put("variance", variance);
+        state.put("threshold", lastThreshold);
+        return Collections.unmodifiableMap(state);
+    }
+
+    @Override
+    public void restore(Map<String, Object> state) {
+        StateMaps.checkStrategy(state, NAME);
+        StateMaps.sameConfig(state, "maxNorm", maxNorm);
+        StateMaps.sameConfig(state, "alpha", (float) alpha);
+        StateMaps.sameConfig(state, "zThreshold", (float) zThreshold);
+        StateMaps.sameConfig(state, "warmupSteps", warmupNorms.length);
+        boolean restoredInitialized = StateMaps.bool(state, "initialized");
+        double[] norms = StateMaps.doubles(state, "warmupNorms");
+        double restoredMean = StateMaps.number(state, "mean").doubleValue();
+        double restoredVariance = StateMaps.number(state, "variance").doubleValue();
+        float threshold = StateMaps.number(state, "threshold").floatValue();
+        if (norms.length > warmupNorms.length
+                || (!restoredInitialized && norms.length == warmupNorms.length)) {
+            throw new IllegalArgumentException(
+                    "state key warmupNorms has "
+                            + norms.length
+                            + " values, inconsistent with warmupSteps "
+                            + warmupNorms.length
+                            + " and initialized "
+                            + restoredInitialized);
+        }
+        if (!(restoredVariance >= 0) || !Double.isFinite(restoredMean)) {
+            throw new IllegalArgumentException(
+                    "state keys mean and variance must be finite and variance >= 0, got "
+                            + restoredMean
+                            + " and "
+                            + restoredVariance);
+        }
+        java.util.Arrays.fill(warmupNorms, 0);
+        System.arraycopy(norms, 0, warmupNorms, 0, norms.length);
+        warmupCount = norms.length;
+        initialized = restoredInitialized;
+        mean = restoredMean;
+        variance = restoredVariance;
+        lastThreshold = threshold;
+    }
+
+    @Override
+    public String toString() {
+        return "zClip(maxNorm="
+                + maxNorm
+                + ", alpha="
+                + (float) alpha
+                + ", zThreshold="
+                + (float) zThreshold
+                + ", warmupSteps="
+                + warmupNorms.length
+                + ")";
+    }
+}

@@ -1,0 +1,161 @@
+package io.gradguard.event;
+
+import io.gradguard.StepDetails;
+import io.gradguard.StepObserver;
+import io.gradguard.StepReport;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns step reports into {@link GuardEvent}s and hands them to typed consumers.
+ *
+ * <pre>{@code
+ * GuardEventPublisher events = new GuardEventPublisher()
+ *         .onClipped(e -> log.debug("{}", e))
+ *         .onSkipped(e -> skips.increment())
+ *         .onAlert(e -> pager.send(e.message()));
+ * ClippingTrainingListener.builder()...optObserver(events)...
+ * }</pre>
+ *
+ * <p>Per step, in this order: an {@link OverflowEvent} when a non-finite gradient was found, a
+ * {@link SkippedEvent} when the update was skipped, a {@link ClippedEvent} when the strategy
+ * changed the gradient of an applied step (a skipped step never counts as clipped). Monitors
+ * publish {@link AlertEvent}s through {@link #publish(GuardEvent)}.
+ *
+ * <p>Consumers run on the publishing (training) thread, in registration order. A consumer that
+ * throws a {@code RuntimeException} is logged at WARN and skipped; the other consumers and training
+ * go on. Registration is thread-safe.
+ */
+public final class GuardEventPublisher implements StepObserver {
+
+    private static final Logger logger = LoggerFactory.getLogger(GuardEventPublisher.class);
+
+    private final List<Subscription<?>> subscriptions = new CopyOnWriteArrayList<>();
+
+    /** Creates a publisher with no consumers. */
+    public GuardEventPublisher() {}
+
+    /**
+     * Subscribes to {@link ClippedEvent}s.
+     *
+     * @param consumer the consumer
+     * @return this publisher
+     */
+    public GuardEventPublisher onClipped(Consumer<? super ClippedEvent> consumer) {
+        return subscribe(ClippedEvent.class, consumer);
+    }
+
+    /**
+     * Subscribes to {@link SkippedEvent}s.
+     *
+     * @param consumer the consumer
+     * @return this publisher
+     */
+    public GuardEventPublisher onSkipped(Consumer<? super SkippedEvent> consumer) {
+        return subscribe(SkippedEvent.class, consumer);
+    }
+
+    /**
+     * Subscribes to {@link OverflowEvent}s.
+     *
+     * @param consumer the consumer
+     * @return this publisher
+     */
+    public GuardEventPublisher onOverflow(Consumer<? super OverflowEvent> consumer) {
+        return subscribe(OverflowEvent.class, consumer);
+    }
+
+    /**
+     * Subscribes to {@link AlertEvent}s.
+     *
+     * @param consumer the consumer
+     * @return this publisher
+     */
+    public GuardEventPublisher onAlert(Consumer<? super AlertEvent> consumer) {
+        return subscribe(AlertEvent.class, consumer);
+    }
+
+    /**
+     * Subscribes to every event.
+     *
+     * @param consumer the consumer
+     * @return this publisher
+     */
+    public GuardEventPublisher onEvent(Consumer<? super GuardEvent> consumer) {
+        return subscribe(GuardEvent.class, consumer);
+    }
+
+    /**
+     * Hands an event to every consumer subscribed to its type, in registration order. A consumer's
+     * {@code RuntimeException} is logged and does not reach the caller.
+     *
+     * @param event the event
+     */
+    public void publish(GuardEvent event) {
+        Objects.requireNonNull(event, "event");
+        for (Subscription<?> subscription : subscriptions) {
+            subscription.offer(event);
+        }
+    }
+
+    /**
+     * Publishes the events of one step; see the class comment for the rules.
+     *
+     * @param report the step's report
+     * @param details unused
+     */
+    @Override
+    public void onStep(StepReport report, StepDetails details) {
+        if (report.nonFinite()) {
+            publish(
+                    new OverflowEvent(
+                            report.step(),
+                            report.epoch(),
+                            report.batchIndex(),
+                            report.totalNorm(),
+                            report.lossScale()));
+        }
+        if (report.skipped()) {
+            publish(
+                    new SkippedEvent(
+                            report.step(),
+                            report.epoch(),
+                            report.batchIndex(),
+                            report.totalNorm(),
+                            report.lossScale(),
+                            report.nonFinite()));
+        } else if (report.clipped()) {
+            publish(
+                    new ClippedEvent(
+                            report.step(),
+                            report.epoch(),
+                            report.batchIndex(),
+                            report.totalNorm(),
+                            report.coefficient()));
+        }
+    }
+
+    private <E extends GuardEvent> GuardEventPublisher subscribe(
+            Class<E> type, Consumer<? super E> consumer) {
+        subscriptions.add(new Subscription<>(type, Objects.requireNonNull(consumer, "consumer")));
+        return this;
+    }
+
+    private record Subscription<E extends GuardEvent>(Class<E> type, Consumer<? super E> consumer) {
+
+        void offer(GuardEvent event) {
+            if (!type.isInstance(event)) {
+                return;
+            }
+            try {
+                consumer.accept(type.cast(event));
+            } catch (RuntimeException e) {
+                logger.warn("An event consumer threw on \"{}\"; ignored", event, e);
+            }
+        }
+    }
+}
