@@ -219,6 +219,7 @@ public final class PtGradientOps implements GradientOps {
      * @throws IllegalArgumentException if {@code grads} is empty, {@code normType} is invalid or
      *     {@code maxNorm} is not positive and finite
      */
+    @Override
     public NDArray clipByGlobalNorm(List<NDArray> grads, float maxNorm, float normType) {
         if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
             throw new IllegalArgumentException(
@@ -227,6 +228,17 @@ public final class PtGradientOps implements GradientOps {
         NormType.check(normType);
         PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
         return clipByGlobalNorm(grads, DeviceScalars.fp32(arrays[0], maxNorm), normType);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * @return {@code true}: {@link #clipByGlobalNorm(List, float, float)} is one call of the
+     *     TorchScript module instead of two and three scalar operations
+     */
+    @Override
+    public boolean fusesGlobalNormClip() {
+        return true;
     }
 
     /**

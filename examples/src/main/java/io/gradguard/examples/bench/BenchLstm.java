@@ -77,7 +77,7 @@ public final class BenchLstm {
      * @param time the sequence length used to initialize
      * @return the parameter set, labelled with its parameter count
      */
-    public static GradientSet parameterSet(String engine, int batch, int time) {
+    static GradientSet parameterSet(String engine, int batch, int time) {
         try (Model model = Model.newInstance("bench-lstm-shapes", Device.cpu(), engine);
                 NDManager manager = NDManager.newBaseManager(Device.cpu(), engine)) {
             Block block = newBlock();

@@ -37,6 +37,9 @@ public final class ClipBenchmark implements Callable<Integer> {
     /** The default gradient sets. */
     static final String DEFAULT_SETS = "20x50000,100x10000,1000x1000,lstm";
 
+    /** Untimed calls of every variant per engine before anything is timed. */
+    static final int ENGINE_WARMUP = 300;
+
     @Option(
             names = "--engine",
             defaultValue = "both",
@@ -52,13 +55,13 @@ public final class ClipBenchmark implements Callable<Integer> {
 
     @Option(
             names = "--trials",
-            defaultValue = "21",
+            defaultValue = "31",
             description = "timed trials per clip variant (default: ${DEFAULT-VALUE})")
     private int trials;
 
     @Option(
             names = "--warmup",
-            defaultValue = "5",
+            defaultValue = "10",
             description = "untimed trials first (default: ${DEFAULT-VALUE})")
     private int warmup;
 
@@ -110,6 +113,8 @@ public final class ClipBenchmark implements Callable<Integer> {
         long start = System.nanoTime();
         ResultTable table = new ResultTable("measurement (ms: median [IQR]; ratios of medians)");
         List<String> notes = new ArrayList<>();
+        String omp = System.getenv("OMP_NUM_THREADS");
+        notes.add("OMP_NUM_THREADS=" + (omp == null ? "unset" : omp));
         for (String engineName : engines) {
             Engine.getEngine(engineName);
             if ("PyTorch".equals(engineName)) {
@@ -118,6 +123,10 @@ public final class ClipBenchmark implements Callable<Integer> {
                 }
                 notes.add("PyTorch intra-op threads: " + JniUtils.getNumThreads());
             }
+            // The TorchScript methods are profiled and optimized over their first calls, and the
+            // JVM compiles the Java side: warm every variant up once per engine, untimed.
+            new ClipComparison(engineName, GradientSet.uniform(11, 5500), ENGINE_WARMUP, 1)
+                    .run(new ResultTable("warm-up"));
             for (String spec : sets) {
                 GradientSet set = resolve(spec, engineName);
                 new ClipComparison(engineName, set, warmup, trials).run(table);

@@ -3,8 +3,10 @@ package io.gradguard.examples.bench;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import io.gradguard.spi.GradientOps;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Times the four clipping variants on one gradient set and one engine, and writes their rows: the
@@ -19,6 +21,8 @@ final class ClipComparison {
     static final String FUSED_OVER_FLOOR = "fused / floor";
     static final String NAIVE_OVER_FUSED = "naive / fused";
     static final String GENERIC_OVER_FUSED = "generic / fused";
+    static final String THREE_CALLS = "fused, 3 calls";
+    static final String THREE_CALLS_OVER_FUSED = "fused 3 calls / fused";
 
     private final String engineName;
     private final GradientSet set;
@@ -61,21 +65,42 @@ final class ClipComparison {
         try (ClipTimer timer = new ClipTimer(engineName, set, 7)) {
             float maxNorm = timer.maxNorm();
             List<NDArray> constants = timer.floorConstants();
-            Timing naive = timer.timeList(ClipVariants.naive(maxNorm), warmup, trials);
-            Timing generic =
-                    timer.timeList(
-                            ClipVariants.strategy(GradientOps.generic(), maxNorm), warmup, trials);
-            Timing fused = timer.timeList(ClipVariants.strategy(fusedOps, maxNorm), warmup, trials);
-            Timing floor = timer.timeContiguous(ClipVariants.floor(constants), warmup, trials);
+            List<ClipTimer.Variant> variants = new ArrayList<>();
+            variants.add(new ClipTimer.Variant(NAIVE, ClipVariants.naive(maxNorm), false));
+            variants.add(
+                    new ClipTimer.Variant(
+                            GENERIC, ClipVariants.strategy(GradientOps.generic(), maxNorm), false));
+            variants.add(
+                    new ClipTimer.Variant(FUSED, ClipVariants.strategy(fusedOps, maxNorm), false));
+            if (fusedOps.fusesGlobalNormClip()) {
+                variants.add(
+                        new ClipTimer.Variant(
+                                THREE_CALLS,
+                                ClipVariants.strategy(new ThreeCallOps(fusedOps), maxNorm),
+                                false));
+            }
+            variants.add(new ClipTimer.Variant(FLOOR, ClipVariants.floor(constants), true));
+            Map<String, Timing> t = timer.timeInterleaved(variants, warmup, trials);
+            Timing naive = t.get(NAIVE);
+            Timing generic = t.get(GENERIC);
+            Timing fused = t.get(FUSED);
+            Timing threeCalls = t.get(THREE_CALLS);
+            Timing floor = t.get(FLOOR);
             String column = engineName;
-            table.put(set.label() + ": fused ops", column, fusedOps.name());
+            table.put("fused implementation", column, fusedOps.name());
             table.put(row(set, NAIVE), column, naive.format());
             table.put(row(set, GENERIC), column, generic.format());
             table.put(row(set, FUSED), column, fused.format());
+            if (threeCalls != null) {
+                table.put(row(set, THREE_CALLS), column, threeCalls.format());
+            }
             table.put(row(set, FLOOR), column, floor.format());
             table.put(row(set, FUSED_OVER_FLOOR), column, ratio(fused, floor));
             table.put(row(set, NAIVE_OVER_FUSED), column, ratio(naive, fused));
             table.put(row(set, GENERIC_OVER_FUSED), column, ratio(generic, fused));
+            if (threeCalls != null) {
+                table.put(row(set, THREE_CALLS_OVER_FUSED), column, ratio(threeCalls, fused));
+            }
         }
     }
 

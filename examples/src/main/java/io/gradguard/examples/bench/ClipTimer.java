@@ -9,7 +9,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Times clipping variants on one gradient set on one engine.
@@ -76,27 +78,46 @@ final class ClipTimer implements AutoCloseable {
     }
 
     /**
-     * Times a variant on the tensor list.
+     * A clipping variant to time.
      *
-     * @param run the variant
-     * @param warmup untimed trials first
-     * @param trials timed trials
-     * @return the timings
+     * @param name the key of its timing
+     * @param run the clip
+     * @param contiguous whether it runs on the one contiguous tensor instead of the list
      */
-    Timing timeList(ClipRun run, int warmup, int trials) {
-        return time(run, working, pristine, warmup, trials);
-    }
+    record Variant(String name, ClipRun run, boolean contiguous) {}
 
     /**
-     * Times a variant on the one contiguous tensor of the same values.
+     * Times variants side by side: each round runs every variant once, in order, so that a slow
+     * spell of a shared machine falls on all of them alike.
      *
-     * @param run the variant
-     * @param warmup untimed trials first
-     * @param trials timed trials
-     * @return the timings
+     * @param variants the variants, with distinct names
+     * @param warmup untimed rounds first
+     * @param trials timed rounds
+     * @return the timings by variant name, in the variants' order
      */
-    Timing timeContiguous(ClipRun run, int warmup, int trials) {
-        return time(run, List.of(flatWorking), List.of(flatPristine), warmup, trials);
+    Map<String, Timing> timeInterleaved(List<Variant> variants, int warmup, int trials) {
+        for (int i = 0; i < warmup; i++) {
+            for (Variant v : variants) {
+                trial(v);
+            }
+        }
+        long[][] nanos = new long[variants.size()][trials];
+        for (int i = 0; i < trials; i++) {
+            for (int k = 0; k < variants.size(); k++) {
+                nanos[k][i] = trial(variants.get(k));
+            }
+        }
+        Map<String, Timing> out = new LinkedHashMap<>();
+        for (int k = 0; k < variants.size(); k++) {
+            out.put(variants.get(k).name(), Timing.ofNanos(nanos[k]));
+        }
+        return out;
+    }
+
+    private long trial(Variant v) {
+        return v.contiguous()
+                ? trial(v.run(), List.of(flatWorking), List.of(flatPristine))
+                : trial(v.run(), working, pristine);
     }
 
     /**
@@ -127,18 +148,6 @@ final class ClipTimer implements AutoCloseable {
      */
     float[] pristineValues() {
         return flatPristine.toFloatArray();
-    }
-
-    private Timing time(
-            ClipRun run, List<NDArray> target, List<NDArray> source, int warmup, int trials) {
-        for (int i = 0; i < warmup; i++) {
-            trial(run, target, source);
-        }
-        long[] nanos = new long[trials];
-        for (int i = 0; i < trials; i++) {
-            nanos[i] = trial(run, target, source);
-        }
-        return Timing.ofNanos(nanos);
     }
 
     /** Restores the targets (untimed), then times one clip as the class javadoc describes. */

@@ -11,7 +11,7 @@ import java.util.List;
  * @param label how the table names the set, such as {@code "20 x 50000"}
  * @param shapes one shape per tensor, at least one
  */
-public record GradientSet(String label, List<Shape> shapes) {
+record GradientSet(String label, List<Shape> shapes) {
 
     /** Validates the set and makes the shape list immutable. */
     public GradientSet {

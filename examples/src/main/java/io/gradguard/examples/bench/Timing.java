@@ -14,7 +14,7 @@ import java.util.Locale;
  * @param max the slowest trial
  * @param trials the number of trials
  */
-public record Timing(double median, double min, double q1, double q3, double max, int trials) {
+record Timing(double median, double min, double q1, double q3, double max, int trials) {
 
     /** Validates the summary. */
     public Timing {
