@@ -55,7 +55,7 @@ public final class ClipBenchmark implements Callable<Integer> {
 
     @Option(
             names = "--trials",
-            defaultValue = "31",
+            defaultValue = "41",
             description = "timed trials per clip variant (default: ${DEFAULT-VALUE})")
     private int trials;
 
@@ -67,7 +67,7 @@ public final class ClipBenchmark implements Callable<Integer> {
 
     @Option(
             names = "--step-trials",
-            defaultValue = "40",
+            defaultValue = "60",
             description =
                     "timed training steps of each kind; 0 skips them (default: ${DEFAULT-VALUE})")
     private int stepTrials;

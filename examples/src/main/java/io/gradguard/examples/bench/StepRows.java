@@ -10,6 +10,8 @@ final class StepRows {
     static final String SCALED = "with clip guard + loss scaler";
     static final String CLIP_ALONE = "clip guard alone";
     static final String SCALED_ALONE = "clip guard + loss scaler alone";
+    static final String CLIP_OPS = "clip guard: in GradientOps";
+    static final String SCALED_OPS = "guard + loss scaler: in GradientOps";
     static final String CLIP_SHARE = "clip guard / plain step";
     static final String SCALED_SHARE = "guard + loss scaler / plain step";
     static final String CLIP_EXTRA = "(clip step - plain) / plain";
@@ -44,7 +46,9 @@ final class StepRows {
         table.put(row(batch, time, CLIP), engineName, r.clip().format());
         table.put(row(batch, time, SCALED), engineName, r.scaled().format());
         table.put(row(batch, time, CLIP_ALONE), engineName, r.clipGuard().format());
+        table.put(row(batch, time, CLIP_OPS), engineName, r.clipOps().format());
         table.put(row(batch, time, SCALED_ALONE), engineName, r.scaledGuard().format());
+        table.put(row(batch, time, SCALED_OPS), engineName, r.scaledOps().format());
         table.put(
                 row(batch, time, CLIP_SHARE), engineName, percent(r.clipGuard().median() / plain));
         table.put(

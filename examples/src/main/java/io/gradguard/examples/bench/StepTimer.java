@@ -2,6 +2,7 @@ package io.gradguard.examples.bench;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -18,6 +19,7 @@ import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GuardedOptimizer;
 import io.gradguard.LossScaler;
 import io.gradguard.ScaledLoss;
+import io.gradguard.spi.GradientOps;
 import java.util.Random;
 
 /**
@@ -33,9 +35,10 @@ import java.util.Random;
  *       GuardedOptimizer}: unscale and check, clip, one read that decides apply or skip.
  * </ol>
  *
- * The guard's own work is timed inside its {@code onTrainingBatch} by a {@link TimedListener}. Each
- * step runs in a sub-manager of the data closed at its end (as {@code EasyTrain.fit} closes each
- * batch), and ends with the device finished.
+ * The guard's own work is timed inside its {@code onTrainingBatch} by a {@link TimedListener}, and
+ * the part of it spent in the engine's {@code GradientOps} by a {@link TimedOps}. Each step runs in
+ * a sub-manager of the data closed at its end (as {@code EasyTrain.fit} closes each batch), and
+ * ends with the device finished.
  */
 final class StepTimer {
 
@@ -47,8 +50,17 @@ final class StepTimer {
      * @param scaled steps with the full guard and loss scaling
      * @param clipGuard time inside the clipping listener per step
      * @param scaledGuard time inside the loss-scaling listener per step
+     * @param clipOps of {@code clipGuard}, the time in {@code GradientOps} calls
+     * @param scaledOps of {@code scaledGuard}, the time in {@code GradientOps} calls
      */
-    record Result(Timing plain, Timing clip, Timing scaled, Timing clipGuard, Timing scaledGuard) {}
+    record Result(
+            Timing plain,
+            Timing clip,
+            Timing scaled,
+            Timing clipGuard,
+            Timing scaledGuard,
+            Timing clipOps,
+            Timing scaledOps) {}
 
     private StepTimer() {}
 
@@ -71,17 +83,22 @@ final class StepTimer {
             NDArray y = labels(data, batchSize);
             Loss loss = Loss.sigmoidBinaryCrossEntropyLoss();
 
+            GradientOps ops = GradientOps.forEngine(Engine.getEngine(engineName));
+            TimedOps clipOps = new TimedOps(ops);
             ClippingTrainingListener clipGuard =
                     ClippingTrainingListener.builder()
                             .setStrategy(ClipStrategy.globalNorm(1f))
+                            .optGradientOps(clipOps)
                             .build();
-            TimedListener clipTimed = new TimedListener(clipGuard);
+            TimedListener clipTimed = new TimedListener(clipGuard, clipOps);
+            TimedOps scaledOps = new TimedOps(ops);
             ClippingTrainingListener scaledGuard =
                     ClippingTrainingListener.builder()
                             .setStrategy(ClipStrategy.globalNorm(1f))
                             .optLossScaler(LossScaler.dynamic())
+                            .optGradientOps(scaledOps)
                             .build();
-            TimedListener scaledTimed = new TimedListener(scaledGuard);
+            TimedListener scaledTimed = new TimedListener(scaledGuard, scaledOps);
 
             DefaultTrainingConfig plainConfig =
                     new DefaultTrainingConfig(loss).optOptimizer(adam());
@@ -120,7 +137,9 @@ final class StepTimer {
                         Timing.ofNanos(nanos[1]),
                         Timing.ofNanos(nanos[2]),
                         clipTimed.timing(),
-                        scaledTimed.timing());
+                        scaledTimed.timing(),
+                        clipTimed.opsTiming(),
+                        scaledTimed.opsTiming());
             }
         }
     }

@@ -14,20 +14,34 @@ import java.util.List;
 final class TimedListener implements TrainingListener {
 
     private final TrainingListener delegate;
+    private final TimedOps ops;
     private final List<Long> nanos = new ArrayList<>();
+    private final List<Long> opsNanos = new ArrayList<>();
 
     /**
      * Wraps a listener.
      *
      * @param delegate the listener to time
+     * @param ops the timed ops the listener uses, whose share of each call is recorded
      */
-    TimedListener(TrainingListener delegate) {
+    TimedListener(TrainingListener delegate, TimedOps ops) {
         this.delegate = delegate;
+        this.ops = ops;
     }
 
     /** Forgets the timings so far (after warm-up). */
     void reset() {
         nanos.clear();
+        opsNanos.clear();
+    }
+
+    /**
+     * Returns the time spent in the guard's {@code GradientOps} per {@code onTrainingBatch}.
+     *
+     * @return the summary
+     */
+    Timing opsTiming() {
+        return Timing.ofNanos(opsNanos.stream().mapToLong(Long::longValue).toArray());
     }
 
     /**
@@ -47,9 +61,11 @@ final class TimedListener implements TrainingListener {
     @Override
     public void onTrainingBatch(Trainer trainer, BatchData batchData) {
         DeviceSync.drain(trainer.getManager().getEngine().getEngineName());
+        ops.drainNanos();
         long start = System.nanoTime();
         delegate.onTrainingBatch(trainer, batchData);
         nanos.add(System.nanoTime() - start);
+        opsNanos.add(ops.drainNanos());
     }
 
     @Override
