@@ -16,13 +16,6 @@ final class GlobalNormClip implements ClipStrategy {
 
     @Override
     public ClipOutcome apply(ClipContext context) {
-        if (context.multiplier() == null && context.ops().fusesGlobalNormClip()) {
-            NDArray total = context.ops().clipByGlobalNorm(context.gradients(), maxNorm, normType);
-            // The coefficient the ops applied, recomputed from the same norm with the same
-            // float32 operations for the report: bit-identical, and only 0-d arrays.
-            NDArray coef = ClipMath.coefficient(total, maxNorm);
-            return new ClipOutcome(total, coef, ClipMath.below1(coef));
-        }
         NDArray raw = context.ops().totalNorm(context.gradients(), normType);
         NDArray total = ClipMath.times(raw, context.multiplier());
         NDArray coef = ClipMath.coefficient(total, maxNorm);

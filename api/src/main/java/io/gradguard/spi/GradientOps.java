@@ -108,9 +108,8 @@ public interface GradientOps {
      *
      * Nothing is read back to the host. A non-finite total gives a NaN coefficient (0 for +inf),
      * which poisons the gradients, as in PyTorch. The default composes {@link #totalNorm}, the
-     * coefficient on the device and {@link #scaleInPlace}; an implementation that overrides it must
-     * leave bit-identical gradients and return a bit-identical norm, and should then say so with
-     * {@link #fusesGlobalNormClip()}.
+     * coefficient on the device and {@link #scaleInPlace}; an implementation that overrides it (in
+     * fewer native calls) must leave bit-identical gradients and return a bit-identical norm.
      *
      * @param grads gradients on one device, clipped in place; at least one
      * @param maxNorm the largest allowed total norm; finite and {@code > 0}
@@ -131,17 +130,6 @@ public interface GradientOps {
         quotient.attach(total.getManager());
         scaleInPlace(grads, quotient.minimum(DeviceScalars.fp32(total, 1f)));
         return total;
-    }
-
-    /**
-     * Tells whether {@link #clipByGlobalNorm} is cheaper than its three parts (one native call or
-     * pass instead of three); {@code ClipStrategy.globalNorm} then uses it for steps without an
-     * accumulation multiplier. The default returns {@code false}.
-     *
-     * @return whether {@link #clipByGlobalNorm} is fused
-     */
-    default boolean fusesGlobalNormClip() {
-        return false;
     }
 
     /**

@@ -231,17 +231,6 @@ public final class PtGradientOps implements GradientOps {
     }
 
     /**
-     * {@inheritDoc}
-     *
-     * @return {@code true}: {@link #clipByGlobalNorm(List, float, float)} is one call of the
-     *     TorchScript module instead of two and three scalar operations
-     */
-    @Override
-    public boolean fusesGlobalNormClip() {
-        return true;
-    }
-
-    /**
      * Updates a dynamic loss scale in place, as {@code torch._amp_update_scale_} (the update of
      * {@code torch.cuda.amp.GradScaler}): if {@code foundInf} is non-zero, {@code scale *=
      * backoffFactor} and the tracker is reset to 0; otherwise the tracker counts one more clean

@@ -229,6 +229,7 @@ public class HostSyncClipPathTest {
                         "io.gradguard.ObserveOnlyClip",
                         "io.gradguard.ClipMath",
                         "io.gradguard.StepPipeline",
+                        "io.gradguard.spi.GradientOps",
                         "io.gradguard.internal.TrainableParameters",
                         "io.gradguard.internal.DeviceScalars",
                         "io.gradguard.internal.GenericGradientOps",

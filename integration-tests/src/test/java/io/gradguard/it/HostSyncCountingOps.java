@@ -70,11 +70,6 @@ final class HostSyncCountingOps implements GradientOps {
     }
 
     @Override
-    public boolean fusesGlobalNormClip() {
-        return delegate.fusesGlobalNormClip();
-    }
-
-    @Override
     public boolean prepareAccumulation(List<NDArray> parameters) {
         return delegate.prepareAccumulation(HostSyncCounter.unwrapAll(parameters));
     }

@@ -21,8 +21,9 @@ final class ClipComparison {
     static final String FUSED_OVER_FLOOR = "fused / floor";
     static final String NAIVE_OVER_FUSED = "naive / fused";
     static final String GENERIC_OVER_FUSED = "generic / fused";
-    static final String THREE_CALLS = "fused, 3 calls";
-    static final String THREE_CALLS_OVER_FUSED = "fused 3 calls / fused";
+    static final String ONE_CALL = "fused clipByGlobalNorm, one call";
+    static final String THREE_CALLS = "fused clipByGlobalNorm, 3 calls";
+    static final String THREE_OVER_ONE = "3 calls / one call";
 
     private final String engineName;
     private final GradientSet set;
@@ -72,11 +73,15 @@ final class ClipComparison {
                             GENERIC, ClipVariants.strategy(GradientOps.generic(), maxNorm), false));
             variants.add(
                     new ClipTimer.Variant(FUSED, ClipVariants.strategy(fusedOps, maxNorm), false));
-            if (fusedOps.fusesGlobalNormClip()) {
+            variants.add(
+                    new ClipTimer.Variant(
+                            ONE_CALL, ClipVariants.oneCall(fusedOps, maxNorm), false));
+            boolean fusesOneCall = ClipVariants.overridesOneCall(fusedOps);
+            if (fusesOneCall) {
                 variants.add(
                         new ClipTimer.Variant(
                                 THREE_CALLS,
-                                ClipVariants.strategy(new ThreeCallOps(fusedOps), maxNorm),
+                                ClipVariants.oneCall(new ThreeCallOps(fusedOps), maxNorm),
                                 false));
             }
             variants.add(new ClipTimer.Variant(FLOOR, ClipVariants.floor(constants), true));
@@ -84,6 +89,7 @@ final class ClipComparison {
             Timing naive = t.get(NAIVE);
             Timing generic = t.get(GENERIC);
             Timing fused = t.get(FUSED);
+            Timing oneCall = t.get(ONE_CALL);
             Timing threeCalls = t.get(THREE_CALLS);
             Timing floor = t.get(FLOOR);
             String column = engineName;
@@ -91,6 +97,7 @@ final class ClipComparison {
             table.put(row(set, NAIVE), column, naive.format());
             table.put(row(set, GENERIC), column, generic.format());
             table.put(row(set, FUSED), column, fused.format());
+            table.put(row(set, ONE_CALL), column, oneCall.format());
             if (threeCalls != null) {
                 table.put(row(set, THREE_CALLS), column, threeCalls.format());
             }
@@ -99,7 +106,7 @@ final class ClipComparison {
             table.put(row(set, NAIVE_OVER_FUSED), column, ratio(naive, fused));
             table.put(row(set, GENERIC_OVER_FUSED), column, ratio(generic, fused));
             if (threeCalls != null) {
-                table.put(row(set, THREE_CALLS_OVER_FUSED), column, ratio(threeCalls, fused));
+                table.put(row(set, THREE_OVER_ONE), column, ratio(threeCalls, oneCall));
             }
         }
     }

@@ -87,8 +87,8 @@ final class ClipTimer implements AutoCloseable {
     record Variant(String name, ClipRun run, boolean contiguous) {}
 
     /**
-     * Times variants side by side: each round runs every variant once, in order, so that a slow
-     * spell of a shared machine falls on all of them alike.
+     * Times variants side by side: each round runs every variant once, so that a slow spell of a
+     * shared machine falls on all of them alike, starting one variant later each round.
      *
      * @param variants the variants, with distinct names
      * @param warmup untimed rounds first
@@ -101,9 +101,13 @@ final class ClipTimer implements AutoCloseable {
                 trial(v);
             }
         }
-        long[][] nanos = new long[variants.size()][trials];
+        int n = variants.size();
+        long[][] nanos = new long[n][trials];
         for (int i = 0; i < trials; i++) {
-            for (int k = 0; k < variants.size(); k++) {
+            // Rotate the order round by round, so that no variant always follows the same one
+            // (the previous variant's freed memory and evicted caches are part of a trial).
+            for (int j = 0; j < n; j++) {
+                int k = (i + j) % n;
                 nanos[k][i] = trial(variants.get(k));
             }
         }

@@ -59,6 +59,36 @@ final class ClipVariants {
     }
 
     /**
+     * The custom-loop path, {@code GradientClipping.clipGradNorm}'s: {@link
+     * GradientOps#clipByGlobalNorm}, which returns the norm and no report.
+     *
+     * @param ops the implementation
+     * @param maxNorm the bound
+     * @return the variant
+     */
+    static ClipRun oneCall(GradientOps ops, float maxNorm) {
+        return grads -> ops.clipByGlobalNorm(grads, maxNorm, 2f);
+    }
+
+    /**
+     * Tells whether an implementation overrides {@link GradientOps#clipByGlobalNorm} (does it in
+     * one call) rather than inheriting the three-step default.
+     *
+     * @param ops the implementation
+     * @return whether it overrides the default
+     */
+    static boolean overridesOneCall(GradientOps ops) {
+        try {
+            return ops.getClass()
+                            .getMethod("clipByGlobalNorm", List.class, float.class, float.class)
+                            .getDeclaringClass()
+                    != GradientOps.class;
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException("GradientOps.clipByGlobalNorm is missing", e);
+        }
+    }
+
+    /**
      * The bandwidth floor: the same clip on ONE contiguous tensor, its L2 norm then an in-place
      * multiplication by the coefficient computed on the device from cached constants. The norm is
      * the engine's fastest for one large float32 tensor: {@code norm()} on PyTorch ({@code

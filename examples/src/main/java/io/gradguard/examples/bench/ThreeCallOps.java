@@ -63,11 +63,6 @@ final class ThreeCallOps implements GradientOps {
     }
 
     @Override
-    public boolean fusesGlobalNormClip() {
-        return false;
-    }
-
-    @Override
     public String name() {
         return delegate.name() + " (3 calls)";
     }

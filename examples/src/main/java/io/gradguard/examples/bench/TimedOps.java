@@ -95,11 +95,6 @@ final class TimedOps implements GradientOps {
     }
 
     @Override
-    public boolean fusesGlobalNormClip() {
-        return delegate.fusesGlobalNormClip();
-    }
-
-    @Override
     public boolean prepareAccumulation(List<NDArray> parameters) {
         return delegate.prepareAccumulation(parameters);
     }

@@ -27,7 +27,8 @@ public class ClipVariantsTest {
     }
 
     /**
-     * Naive, generic, fused, fused in three calls and the floor all leave the reference values.
+     * Naive, generic, fused, the one-call clip in one and three calls, and the floor all leave the
+     * reference values.
      *
      * @param engine the engine
      */
