@@ -8,6 +8,9 @@ import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import io.gradguard.internal.TrainableParameters;
 import io.gradguard.spi.GradientOps;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -57,6 +60,23 @@ import java.util.Optional;
  * #METRIC_THRESHOLD}.
  *
  * <p>One listener guards one trainer at a time; it rebinds after the previous trainer closed.
+ *
+ * <h2>Checkpoints</h2>
+ *
+ * {@link #saveState(Path, String)} writes the listener's state (step and epoch counters,
+ * consecutive skips, statistics, the loss scaler's scale, growth tracker and hysteresis counter,
+ * and the state of a {@link StatefulClipStrategy}) beside DJL's {@code model.save(dir, name)};
+ * {@link #loadState(Path, String)} reads it back, refusing a truncated, corrupt or foreign file.
+ * Checkpoints are taken between optimizer steps only, never inside an accumulation window. To
+ * resume: load the model's parameters before creating the trainer, then load this state before the
+ * first resumed batch.
+ *
+ * <pre>{@code
+ * model.save(dir, "run");                 guard.saveState(dir, "run");
+ * // later, in a new process:
+ * model.load(dir, "run");                 guard.loadState(dir, "run");
+ * Trainer trainer = model.newTrainer(GradGuard.trainingConfig(loss, optimizer, guard));
+ * }</pre>
  */
 public final class ClippingTrainingListener extends TrainingListenerAdapter {
 
@@ -90,6 +110,8 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
     private long batchesSeen;
     private int consecutiveSkips;
     private Batch lastBatch;
+    private long updatesAtLastBatch;
+    private GuardCheckpoint resumeCounters;
 
     ClippingTrainingListener(GuardSettings settings) {
         this.settings = settings;
@@ -176,6 +198,105 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
         return gate;
     }
 
+    /**
+     * Returns a snapshot of this listener's training state. With {@link ReportMode#ON_DEMAND}, a
+     * report not yet read is read first (one synchronization) so that the statistics are complete.
+     *
+     * @return the state
+     * @throws IllegalStateException inside an accumulation window, or after a batch whose {@code
+     *     Trainer.step()} has not run yet
+     */
+    public GuardCheckpoint checkpoint() {
+        boolean stepPending =
+                gate.optimizerAttached()
+                        && batchesSeen > 0
+                        && gate.updateCalls() == updatesAtLastBatch;
+        CheckpointRules.checkBoundary(microInWindow, settings.accumulationSteps(), stepPending);
+        publisher.lastReport(trainer);
+        return new GuardCheckpoint(
+                step,
+                epoch,
+                batchInEpoch,
+                consecutiveSkips,
+                settings.accumulationSteps(),
+                settings.policy(),
+                settings.strategy().toString(),
+                settings.strategy().getClass().getName(),
+                CheckpointRules.strategyState(settings.strategy()),
+                GuardCheckpoint.kindOf(settings.scaler()),
+                settings.scaler().state(),
+                publisher.statistics());
+    }
+
+    /**
+     * Restores a state taken by {@link #checkpoint()}: counters, statistics, the loss scaler's
+     * state and a {@link StatefulClipStrategy}'s state, all or nothing. Call it before the first
+     * resumed batch, either before the trainer is created (the state then survives its {@code
+     * onTrainingBegin}) or after.
+     *
+     * @param checkpoint the state to restore
+     * @throws IllegalArgumentException if the checkpoint does not fit this listener: another kind
+     *     of loss scaler, a scaler state this scaler rejects, or strategy state for another
+     *     strategy
+     * @throws IllegalStateException inside an accumulation window
+     */
+    public void restore(GuardCheckpoint checkpoint) {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        CheckpointRules.checkBoundary(microInWindow, settings.accumulationSteps(), false);
+        CheckpointRules.restoreComponents(settings, checkpoint);
+        restoreCounters(checkpoint);
+        resumeCounters = trainer == null ? checkpoint : null;
+    }
+
+    /**
+     * Writes {@link #checkpoint()} to {@code dir/name-gradguard.properties}, beside the {@code
+     * name-NNNN.params} file of DJL's {@code model.save(dir, name)}. The write is atomic: a crash
+     * leaves the previous file intact.
+     *
+     * @param dir an existing directory
+     * @param name the checkpoint name, a file name without separators
+     * @return the file written
+     * @throws IOException if the file cannot be written
+     * @throws IllegalStateException where {@link #checkpoint()} refuses
+     */
+    public Path saveState(Path dir, String name) throws IOException {
+        Path file = GuardStateFile.resolve(dir, name);
+        GuardStateFile.write(checkpoint(), file);
+        return file;
+    }
+
+    /**
+     * Reads {@code dir/name-gradguard.properties} and {@link #restore(GuardCheckpoint) restores}
+     * it.
+     *
+     * @param dir the directory given to {@link #saveState}
+     * @param name the checkpoint name given to {@link #saveState}
+     * @throws IOException if the file cannot be read (for example {@code NoSuchFileException})
+     * @throws InvalidCheckpointException if the file is empty, truncated, corrupt, of another
+     *     format version, holds an invalid value, or does not fit this listener; nothing is
+     *     restored then
+     * @throws IllegalStateException inside an accumulation window
+     */
+    public void loadState(Path dir, String name) throws IOException {
+        Path file = GuardStateFile.resolve(dir, name);
+        GuardCheckpoint checkpoint = GuardStateFile.read(file);
+        try {
+            restore(checkpoint);
+        } catch (InvalidCheckpointException e) {
+            throw e;
+        } catch (IllegalArgumentException e) {
+            throw new InvalidCheckpointException(file, e.getMessage(), e);
+        }
+    }
+
+    private void restoreCounters(GuardCheckpoint c) {
+        step = c.step();
+        epoch = c.epoch();
+        batchInEpoch = c.batchInEpoch();
+        consecutiveSkips = c.consecutiveSkips();
+        publisher.restore(c.statistics());
+    }
+
     /** {@inheritDoc} */
     @Override
     public void onTrainingBegin(Trainer trainer) {
@@ -196,6 +317,10 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
         consecutiveSkips = 0;
         publisher.reset();
         gate.decide(StepGate.Decision.APPLY);
+        if (resumeCounters != null) {
+            restoreCounters(resumeCounters);
+            resumeCounters = null;
+        }
     }
 
     /** {@inheritDoc} */
@@ -222,6 +347,7 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
             finishWindow();
         }
         batchInEpoch++;
+        updatesAtLastBatch = gate.updateCalls();
     }
 
     /** {@inheritDoc} */
@@ -261,7 +387,7 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
                 buffer.drainInto(pipeline.gradients());
             }
             if (scaler.isEnabled()) {
-                pipeline.unscaleAndCheck(scaler.inverseScale());
+                pipeline.unscaleAndCheck(scaler);
             } else if (settings.policy() != NonFinitePolicy.PROPAGATE) {
                 pipeline.check();
             }
@@ -330,6 +456,12 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
         }
         GuardChecks.checkWiring(trainer, settings, gate);
         parameters = TrainableParameters.of(trainer);
+        if (parameters.size() == 0) {
+            throw new IllegalStateException(
+                    "The model has no trainable parameters: every parameter is frozen or"
+                            + " uninitialized, so there is nothing to guard. Unfreeze some"
+                            + " parameters (Parameter.freeze(false)) before training.");
+        }
         ops =
                 settings.ops() != null
                         ? settings.ops()

@@ -81,7 +81,7 @@ public interface LossScaler {
      * @return {@code loss * S} as float32
      */
     default NDArray scaleLoss(NDArray loss) {
-        return ScaledLoss.multiply(loss, scale());
+        return ScaledLoss.multiply(loss, this);
     }
 
     /**

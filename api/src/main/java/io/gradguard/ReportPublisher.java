@@ -38,6 +38,13 @@ final class ReportPublisher {
         return statistics;
     }
 
+    /** Replaces the statistics with restored ones; drops any unread report. */
+    void restore(ClipStatistics restored) {
+        statistics = restored;
+        lastReport = null;
+        dropDeferred();
+    }
+
     boolean readsEveryStep(Trainer trainer) {
         return settings.reportMode() == ClippingTrainingListener.ReportMode.EVERY_STEP;
     }

@@ -3,7 +3,6 @@ package io.gradguard;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.loss.Loss;
-import io.gradguard.internal.DeviceScalars;
 import java.util.Objects;
 
 /**
@@ -61,7 +60,7 @@ public final class ScaledLoss extends Loss {
     @Override
     public NDArray evaluate(NDList labels, NDList predictions) {
         NDArray value = loss.evaluate(labels, predictions);
-        return scaler.isEnabled() ? multiply(value, scaler.scale()) : value;
+        return scaler.isEnabled() ? multiply(value, scaler) : value;
     }
 
     @Override
@@ -90,11 +89,11 @@ public final class ScaledLoss extends Loss {
     }
 
     /**
-     * Returns {@code value * scale}, with the scale as a cached float32 device constant. No cast:
-     * DJL's PyTorch {@code toType} runs without autograd and would cut the loss from the graph. A
-     * 0-d float16 loss times the 0-d float32 scale is promoted to float32 by PyTorch.
+     * Returns {@code value * S}, with the scale held as a float32 device scalar. No cast: DJL's
+     * PyTorch {@code toType} runs without autograd and would cut the loss from the graph. A 0-d
+     * float16 loss times the 0-d float32 scale is promoted to float32 by PyTorch.
      */
-    static NDArray multiply(NDArray value, float scale) {
-        return value.mul(DeviceScalars.fp32(value, scale));
+    static NDArray multiply(NDArray value, LossScaler scaler) {
+        return value.mul(TrackedLossScaler.scaleOn(scaler, value));
     }
 }

@@ -55,8 +55,8 @@ final class StepPipeline {
     }
 
     /** Multiplies by 1/S and records the non-finite flag, in one pass. */
-    void unscaleAndCheck(float inverseScale) {
-        flag = ops.unscaleAndCheck(grads, DeviceScalars.fp32(grads.get(0), inverseScale));
+    void unscaleAndCheck(LossScaler scaler) {
+        flag = ops.unscaleAndCheck(grads, TrackedLossScaler.inverseOn(scaler, grads.get(0)));
     }
 
     /** Records the non-finite flag without changing the gradients. */

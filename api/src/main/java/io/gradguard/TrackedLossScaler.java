@@ -1,6 +1,8 @@
 package io.gradguard;
 
 import ai.djl.ndarray.NDArray;
+import io.gradguard.internal.DeviceScalars;
+import io.gradguard.internal.ScalarSlot;
 import java.util.List;
 
 /**
@@ -10,6 +12,26 @@ import java.util.List;
 abstract class TrackedLossScaler implements LossScaler {
 
     private final UnscaleTracker tracker = new UnscaleTracker();
+    private final ScalarSlot scaleSlot = new ScalarSlot();
+    private final ScalarSlot inverseSlot = new ScalarSlot();
+
+    /**
+     * Returns {@code S} as a float32 device scalar beside {@code like}, for any scaler: a slot that
+     * is replaced only when the scale changes for GradGuard's scalers, a cached constant for
+     * others.
+     */
+    static NDArray scaleOn(LossScaler scaler, NDArray like) {
+        return scaler instanceof TrackedLossScaler tracked
+                ? tracked.scaleSlot.get(like, scaler.scale())
+                : DeviceScalars.fp32(like, scaler.scale());
+    }
+
+    /** Returns {@code 1/S} as a float32 device scalar beside {@code like}; see {@link #scaleOn}. */
+    static NDArray inverseOn(LossScaler scaler, NDArray like) {
+        return scaler instanceof TrackedLossScaler tracked
+                ? tracked.inverseSlot.get(like, scaler.inverseScale())
+                : DeviceScalars.fp32(like, scaler.inverseScale());
+    }
 
     @Override
     public final NDArray unscale(List<NDArray> grads) {

@@ -2,7 +2,6 @@ package io.gradguard;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.gradguard.internal.DeviceScalars;
 import io.gradguard.spi.GradientOps;
 import java.util.List;
 
@@ -29,8 +28,7 @@ final class UnscaleTracker {
             scope.tempAttachAll(grads.toArray(new NDArray[0]));
             GradientOps ops = GradientOps.forEngine(home.getEngine());
             NDArray flag =
-                    ops.unscaleAndCheck(
-                            grads, DeviceScalars.fp32(grads.get(0), scaler.inverseScale()));
+                    ops.unscaleAndCheck(grads, TrackedLossScaler.inverseOn(scaler, grads.get(0)));
             flag.attach(home);
             unscaled = true;
             return flag;

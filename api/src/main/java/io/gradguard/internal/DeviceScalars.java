@@ -49,15 +49,30 @@ public final class DeviceScalars {
         return of(like, DataType.FLOAT32, value);
     }
 
+    /**
+     * Returns the long-lived manager that holds constants for the engine and device of {@code
+     * like}; arrays created in it live until closed explicitly.
+     *
+     * @param like an array whose engine and device the manager must serve
+     * @return the shared constants manager
+     */
+    public static NDManager owner(NDArray like) {
+        NDManager likeManager = like.getManager();
+        return owner(likeManager, likeManager.getEngine().getEngineName(), like.getDevice());
+    }
+
+    private static NDManager owner(NDManager likeManager, String engine, Device device) {
+        return MANAGERS.computeIfAbsent(
+                new ManagerKey(engine, device),
+                k -> {
+                    NDManager m = likeManager.getEngine().newBaseManager(k.device);
+                    m.setName("gradguard-constants");
+                    return m;
+                });
+    }
+
     private static NDArray create(Key key, NDManager likeManager) {
-        NDManager owner =
-                MANAGERS.computeIfAbsent(
-                        new ManagerKey(key.engine, key.device),
-                        k -> {
-                            NDManager m = likeManager.getEngine().newBaseManager(k.device);
-                            m.setName("gradguard-constants");
-                            return m;
-                        });
+        NDManager owner = owner(likeManager, key.engine, key.device);
         NDArray scalar = owner.create(Float.intBitsToFloat(key.bits));
         if (key.dataType != DataType.FLOAT32) {
             scalar = scalar.toType(key.dataType, false);

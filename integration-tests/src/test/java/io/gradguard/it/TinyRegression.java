@@ -104,19 +104,32 @@ final class TinyRegression implements AutoCloseable {
 
     /** Builds a trainer from a configuration, with seeded initial weights. */
     Trainer newTrainer(DefaultTrainingConfig config, long seed) {
+        return newTrainer(config, seed, Model::newTrainer);
+    }
+
+    /**
+     * Builds a trainer with seeded initial weights through {@code factory}, which may return a
+     * {@link Trainer} subclass (the block's initializer is set here, as {@code Model.newTrainer}
+     * would).
+     */
+    Trainer newTrainer(
+            DefaultTrainingConfig config,
+            long seed,
+            java.util.function.BiFunction<Model, DefaultTrainingConfig, Trainer> factory) {
         Random random = new Random(seed * 31 + 7);
         // Set through an initializer, not after initialize(): MXNet's parameter server keeps its
         // own copy of the weights from initialization time.
-        config.optInitializer(
+        ai.djl.training.initializer.Initializer initializer =
                 (manager, shape, dataType) -> {
                     float[] values = new float[(int) shape.size()];
                     for (int i = 0; i < values.length; i++) {
                         values[i] = (float) (random.nextGaussian() * 0.3);
                     }
                     return manager.create(values, shape).toType(dataType, false);
-                },
-                parameter -> true);
-        Trainer trainer = model.newTrainer(config);
+                };
+        config.optInitializer(initializer, parameter -> true);
+        model.getBlock().setInitializer(initializer, parameter -> true);
+        Trainer trainer = factory.apply(model, config);
         trainer.initialize(new Shape(BATCH, FEATURES));
         return trainer;
     }
@@ -143,25 +156,36 @@ final class TinyRegression implements AutoCloseable {
         int count = (samples + batchSize - 1) / batchSize;
         for (int epoch = 0; epoch < epochs; epoch++) {
             for (int b = 0; b < count; b++) {
-                int end = Math.min(samples, (b + 1) * batchSize);
-                String range = (b * batchSize) + ":" + end;
-                NDArray x = allFeatures.get(new ai.djl.ndarray.index.NDIndex(range));
-                NDArray y = allLabels.get(new ai.djl.ndarray.index.NDIndex(range));
-                x.attach(manager);
-                y.attach(manager);
-                out.add(
-                        new ai.djl.training.dataset.Batch(
-                                manager,
-                                new ai.djl.ndarray.NDList(x),
-                                new ai.djl.ndarray.NDList(y),
-                                end - b * batchSize,
-                                ai.djl.translate.Batchifier.STACK,
-                                ai.djl.translate.Batchifier.STACK,
-                                b,
-                                count));
+                out.add(batch(manager, batchSize, b));
             }
         }
         return out;
+    }
+
+    /**
+     * Returns batch {@code index} of {@code batchSize} samples (the last one shorter if the size
+     * does not divide), owned by {@code manager}. DJL's {@code Batch.split} moves a batch's arrays
+     * into a new child of its manager at every training step, and the step's forward arrays land
+     * there: a batch used for many steps holds them all until it is closed. Long loops should take
+     * a fresh batch in a per-step manager.
+     */
+    ai.djl.training.dataset.Batch batch(NDManager manager, int batchSize, int index) {
+        int count = (samples + batchSize - 1) / batchSize;
+        int end = Math.min(samples, (index + 1) * batchSize);
+        String range = (index * batchSize) + ":" + end;
+        NDArray x = allFeatures.get(new ai.djl.ndarray.index.NDIndex(range));
+        NDArray y = allLabels.get(new ai.djl.ndarray.index.NDIndex(range));
+        x.attach(manager);
+        y.attach(manager);
+        return new ai.djl.training.dataset.Batch(
+                manager,
+                new ai.djl.ndarray.NDList(x),
+                new ai.djl.ndarray.NDList(y),
+                end - index * batchSize,
+                ai.djl.translate.Batchifier.STACK,
+                ai.djl.translate.Batchifier.STACK,
+                index,
+                count);
     }
 
     List<float[]> weights() {

@@ -1,0 +1,164 @@
+package io.gradguard;
+
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * The training state of a {@link ClippingTrainingListener} between two optimizer steps: what must
+ * survive a stop and resume for the resumed run to continue exactly as the uninterrupted one would
+ * have. Immutable. Obtain one from {@link ClippingTrainingListener#checkpoint()}; give it back with
+ * {@link ClippingTrainingListener#restore(GuardCheckpoint)}, or let {@link
+ * ClippingTrainingListener#saveState} and {@link ClippingTrainingListener#loadState} write and read
+ * it as a text file beside DJL's {@code model.save(dir, name)}.
+ *
+ * <p>A checkpoint is only ever taken at the boundary of an accumulation window, after {@code
+ * Trainer.step()}: gradients accumulated so far in an open window live in the parameters' gradient
+ * buffers, which neither DJL's {@code model.save} nor this file holds, so the listener refuses to
+ * save there rather than write a state that cannot be resumed exactly.
+ *
+ * @param step optimizer steps taken (applied or skipped), {@code >= 0}
+ * @param epoch epochs ended, {@code >= 0}
+ * @param batchInEpoch batches seen in the current epoch, {@code >= 0}
+ * @param consecutiveSkips skipped optimizer steps in a row, {@code 0 <= consecutiveSkips <= step}
+ * @param accumulationSteps the listener's micro-batches per optimizer step when saved, {@code >= 1}
+ *     (informational: a resumed listener may use another value)
+ * @param policy the listener's non-finite policy when saved (informational)
+ * @param strategy the strategy's description ({@code toString}) when saved (informational)
+ * @param strategyClass the strategy's class name; a {@link StatefulClipStrategy} only accepts the
+ *     state of its own class
+ * @param strategyState the state of a {@link StatefulClipStrategy}; empty for other strategies
+ * @param scalerKind {@value #SCALER_NONE}, {@value #SCALER_FIXED}, {@value #SCALER_DYNAMIC}, or the
+ *     class name of another {@link LossScaler}
+ * @param scalerState the loss scaler's state: scale, growth tracker, hysteresis counter
+ * @param statistics the listener's statistics
+ */
+public record GuardCheckpoint(
+        long step,
+        int epoch,
+        long batchInEpoch,
+        int consecutiveSkips,
+        int accumulationSteps,
+        NonFinitePolicy policy,
+        String strategy,
+        String strategyClass,
+        Map<String, String> strategyState,
+        String scalerKind,
+        LossScalerState scalerState,
+        ClipStatistics statistics) {
+
+    /** {@link #scalerKind()} of {@link LossScaler#none()}. */
+    public static final String SCALER_NONE = "none";
+
+    /** {@link #scalerKind()} of {@link LossScaler#fixed(float)}. */
+    public static final String SCALER_FIXED = "fixed";
+
+    /** {@link #scalerKind()} of {@link LossScaler#dynamic()} and its builder. */
+    public static final String SCALER_DYNAMIC = "dynamic";
+
+    /**
+     * Validates every field and copies the strategy state into an immutable, key-sorted
+     * map. @throws IllegalArgumentException naming the first field that is out of range @throws
+     * NullPointerException if a reference field is null
+     *
+     * @param step the record component {@code step}
+     * @param epoch the record component {@code epoch}
+     * @param batchInEpoch the record component {@code batchInEpoch}
+     * @param consecutiveSkips the record component {@code consecutiveSkips}
+     * @param accumulationSteps the record component {@code accumulationSteps}
+     * @param policy the record component {@code policy}
+     * @param strategy the record component {@code strategy}
+     * @param strategyClass the record component {@code strategyClass}
+     * @param strategyState the record component {@code strategyState}
+     * @param scalerKind the record component {@code scalerKind}
+     * @param scalerState the record component {@code scalerState}
+     * @param statistics the record component {@code statistics}
+     */
+    public GuardCheckpoint {
+        nonNegative("step", step);
+        nonNegative("epoch", epoch);
+        nonNegative("batchInEpoch", batchInEpoch);
+        nonNegative("consecutiveSkips", consecutiveSkips);
+        if (consecutiveSkips > step) {
+            throw new IllegalArgumentException(
+                    "consecutiveSkips must be <= step " + step + ", got " + consecutiveSkips);
+        }
+        if (accumulationSteps < 1) {
+            throw new IllegalArgumentException(
+                    "accumulationSteps must be >= 1, got " + accumulationSteps);
+        }
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(strategy, "strategy");
+        Objects.requireNonNull(strategyClass, "strategyClass");
+        Objects.requireNonNull(scalerKind, "scalerKind");
+        Objects.requireNonNull(scalerState, "scalerState");
+        strategyState = copyState(strategyState);
+        checkStatistics(Objects.requireNonNull(statistics, "statistics"), step);
+    }
+
+    /**
+     * Returns the kind of a scaler as written in {@link #scalerKind()}.
+     *
+     * @param scaler the scaler
+     * @return {@value #SCALER_NONE}, {@value #SCALER_FIXED}, {@value #SCALER_DYNAMIC}, or its class
+     *     name
+     */
+    public static String kindOf(LossScaler scaler) {
+        if (scaler instanceof DynamicLossScaler) {
+            return SCALER_DYNAMIC;
+        }
+        if (scaler instanceof FixedLossScaler) {
+            return scaler.isEnabled() ? SCALER_FIXED : SCALER_NONE;
+        }
+        return scaler.getClass().getName();
+    }
+
+    private static Map<String, String> copyState(Map<String, String> state) {
+        Objects.requireNonNull(state, "strategyState");
+        TreeMap<String, String> sorted = new TreeMap<>();
+        for (Map.Entry<String, String> e : state.entrySet()) {
+            String key = Objects.requireNonNull(e.getKey(), "strategyState key");
+            String value = Objects.requireNonNull(e.getValue(), "strategyState[" + key + "]");
+            if (key.isEmpty()) {
+                throw new IllegalArgumentException("strategyState keys must not be empty");
+            }
+            sorted.put(key, value);
+        }
+        return Collections.unmodifiableMap(sorted);
+    }
+
+    private static void checkStatistics(ClipStatistics s, long step) {
+        nonNegative("statistics.steps", s.steps());
+        nonNegative("statistics.clippedSteps", s.clippedSteps());
+        nonNegative("statistics.skippedSteps", s.skippedSteps());
+        nonNegative("statistics.nonFiniteSteps", s.nonFiniteSteps());
+        nonNegative("statistics.microSteps", s.microSteps());
+        if (s.steps() > step) {
+            throw new IllegalArgumentException(
+                    "statistics.steps must be <= step " + step + ", got " + s.steps());
+        }
+        long most = Math.max(s.clippedSteps(), Math.max(s.skippedSteps(), s.nonFiniteSteps()));
+        if (most > s.steps() || s.clippedSteps() + s.skippedSteps() > s.steps()) {
+            throw new IllegalArgumentException(
+                    "statistics counts must fit in statistics.steps " + s.steps() + ", got " + s);
+        }
+        if (s.microSteps() < s.steps()) {
+            throw new IllegalArgumentException(
+                    "statistics.microSteps must be >= statistics.steps "
+                            + s.steps()
+                            + ", got "
+                            + s.microSteps());
+        }
+        if (!(s.maxNorm() >= 0f) || Float.isInfinite(s.maxNorm())) {
+            throw new IllegalArgumentException(
+                    "statistics.maxNorm must be finite and >= 0, got " + s.maxNorm());
+        }
+    }
+
+    private static void nonNegative(String name, long value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + " must be >= 0, got " + value);
+        }
+    }
+}
