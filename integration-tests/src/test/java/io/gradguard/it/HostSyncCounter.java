@@ -2,11 +2,8 @@ package io.gradguard.it;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.internal.NDArrayEx;
 import java.lang.reflect.InvocationHandler;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -133,7 +130,7 @@ final class HostSyncCounter {
         if (array == null) {
             return null;
         }
-        if (handlerOf(array).map(h -> h.counter == this).orElse(false)) {
+        if (handlerOf(array).map(h -> h.counter() == this).orElse(false)) {
             return array;
         }
         NDArray real = unwrap(array);
@@ -141,7 +138,7 @@ final class HostSyncCounter {
                 Proxy.newProxyInstance(
                         HostSyncCounter.class.getClassLoader(),
                         new Class<?>[] {NDArray.class},
-                        new Handler(this, real));
+                        new HostSyncProxyHandler(this, real));
     }
 
     /**
@@ -165,7 +162,7 @@ final class HostSyncCounter {
      * @return the real array
      */
     static NDArray unwrap(NDArray array) {
-        return handlerOf(array).map(h -> (NDArray) h.target).orElse(array);
+        return handlerOf(array).map(h -> (NDArray) h.target()).orElse(array);
     }
 
     /**
@@ -222,7 +219,13 @@ final class HostSyncCounter {
         }
     }
 
-    private synchronized void count(boolean conversion, String line) {
+    /**
+     * Counts one read, or one conversion.
+     *
+     * @param conversion whether it is an engine's copy of a wrapper handed to it
+     * @param line what to log: the method and the caller
+     */
+    synchronized void count(boolean conversion, String line) {
         if (conversion) {
             conversions++;
         } else {
@@ -231,141 +234,13 @@ final class HostSyncCounter {
         log.add((conversion ? "conversion " : "read ") + line);
     }
 
-    private static Optional<Handler> handlerOf(Object object) {
+    static Optional<HostSyncProxyHandler> handlerOf(Object object) {
         if (object != null && Proxy.isProxyClass(object.getClass())) {
             InvocationHandler h = Proxy.getInvocationHandler(object);
-            if (h instanceof Handler handler) {
+            if (h instanceof HostSyncProxyHandler handler) {
                 return Optional.of(handler);
             }
         }
         return Optional.empty();
-    }
-
-    /** The handler of both kinds of proxy: {@link NDArray} and {@link NDArrayEx}. */
-    private static final class Handler implements InvocationHandler {
-
-        private final HostSyncCounter counter;
-        private final Object target;
-
-        Handler(HostSyncCounter counter, Object target) {
-            this.counter = counter;
-            this.target = target;
-        }
-
-        @Override
-        public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-            String name = method.getName();
-            if (name.equals("equals") && args != null && args.length == 1) {
-                return proxy == args[0];
-            }
-            if (name.equals("hashCode") && (args == null || args.length == 0)) {
-                return System.identityHashCode(proxy);
-            }
-            if (target instanceof NDArray array && isRead(method)) {
-                StackWalker.StackFrame caller = caller();
-                boolean conversion =
-                        name.equals("toByteBuffer")
-                                && caller != null
-                                && caller.getMethodName().equals("from")
-                                && NDManager.class.isAssignableFrom(caller.getDeclaringClass())
-                                && caller.getDeclaringClass().isInstance(array.getManager());
-                counter.count(conversion, name + " from " + caller);
-            }
-            Object result;
-            try {
-                result = method.invoke(target, unwrapArguments(args));
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-            return wrapResult(proxy, result);
-        }
-
-        private Object wrapResult(Object proxy, Object result) {
-            if (result == null) {
-                return null;
-            }
-            if (result == target) {
-                return proxy;
-            }
-            if (result instanceof NDArray array) {
-                return counter.wrap(array);
-            }
-            if (result instanceof NDList list) {
-                NDList wrapped = new NDList(list.size());
-                for (NDArray a : list) {
-                    wrapped.add(counter.wrap(a));
-                }
-                return wrapped;
-            }
-            if (result instanceof NDArrayEx ex) {
-                return Proxy.newProxyInstance(
-                        HostSyncCounter.class.getClassLoader(),
-                        new Class<?>[] {NDArrayEx.class},
-                        new Handler(counter, ex));
-            }
-            return result;
-        }
-
-        private static Object[] unwrapArguments(Object[] args) {
-            if (args == null) {
-                return null;
-            }
-            Object[] out = args.clone();
-            for (int i = 0; i < out.length; i++) {
-                if (out[i] instanceof NDArray array) {
-                    out[i] = unwrap(array);
-                } else if (out[i] instanceof NDList list) {
-                    NDList real = new NDList(list.size());
-                    for (NDArray a : list) {
-                        real.add(unwrap(a));
-                    }
-                    out[i] = real;
-                } else if (out[i] instanceof NDArray[] arrays) {
-                    NDArray[] real = new NDArray[arrays.length];
-                    for (int k = 0; k < arrays.length; k++) {
-                        real[k] = unwrap(arrays[k]);
-                    }
-                    out[i] = real;
-                }
-            }
-            return out;
-        }
-
-        /** A read: a listed read method, or any unlisted method returning a non-array value. */
-        private static boolean isRead(Method method) {
-            String name = method.getName();
-            if (READS.contains(name)) {
-                return true;
-            }
-            if (METADATA.contains(name)) {
-                return false;
-            }
-            Class<?> type = method.getReturnType();
-            return type != void.class
-                    && !NDArray.class.isAssignableFrom(type)
-                    && !NDList.class.isAssignableFrom(type)
-                    && !NDArrayEx.class.isAssignableFrom(type);
-        }
-
-        /** Returns the first frame outside the proxy machinery: who asked for the values. */
-        private static StackWalker.StackFrame caller() {
-            return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
-                    .walk(
-                            frames ->
-                                    frames.filter(f -> !isMachinery(f.getDeclaringClass()))
-                                            .findFirst()
-                                            .orElse(null));
-        }
-
-        private static boolean isMachinery(Class<?> type) {
-            String name = type.getName();
-            return type == Handler.class
-                    || type == HostSyncCounter.class
-                    || Proxy.isProxyClass(type)
-                    || name.startsWith("jdk.proxy")
-                    || name.startsWith("java.lang.reflect.")
-                    || name.startsWith("jdk.internal.reflect.")
-                    || name.equals("ai.djl.ndarray.NDArray");
-        }
     }
 }
