@@ -85,21 +85,24 @@ public final class GradientClipping {
         try (NDManager scope = home.newSubManager()) {
             scope.tempAttachAll(grads.toArray(new NDArray[0]));
             GradientOps ops = GradientOps.forEngine(home.getEngine());
+            if (!errorIfNonFinite) {
+                NDArray total = ops.clipByGlobalNorm(grads, maxNorm, normType);
+                total.attach(home);
+                return total;
+            }
             NDArray total = ops.totalNorm(grads, normType);
-            if (errorIfNonFinite) {
-                float value = total.getFloat();
-                if (!Float.isFinite(value)) {
-                    throw new NonFiniteGradientException(
-                            "The total "
-                                    + normType
-                                    + "-norm of "
-                                    + grads.size()
-                                    + " gradients is "
-                                    + value
-                                    + "; the gradients were left unchanged. Set"
-                                    + " errorIfNonFinite=false to propagate, or use a loss scaler"
-                                    + " to skip such steps.");
-                }
+            float value = total.getFloat();
+            if (!Float.isFinite(value)) {
+                throw new NonFiniteGradientException(
+                        "The total "
+                                + normType
+                                + "-norm of "
+                                + grads.size()
+                                + " gradients is "
+                                + value
+                                + "; the gradients were left unchanged. Set"
+                                + " errorIfNonFinite=false to propagate, or use a loss scaler"
+                                + " to skip such steps.");
             }
             ops.scaleInPlace(grads, ClipMath.coefficient(total, maxNorm));
             total.attach(home);

@@ -5,6 +5,7 @@ import static org.testng.Assert.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -84,6 +85,8 @@ public class AdaptiveEndToEndTest {
                             Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.01f)).build(),
                             guard);
             try (Trainer trainer = model.newTrainer(config)) {
+                // Seeded initial weights: the assertions below depend on which steps clip.
+                Engine.getEngine("PyTorch").setRandomSeed(11);
                 trainer.initialize(new Shape(BATCH, FEATURES));
                 EasyTrain.fit(trainer, 2, dataset, null);
                 for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
@@ -120,11 +123,11 @@ public class AdaptiveEndToEndTest {
     @Test
     public void calibrationRecommendsThePercentileOfTheReportedNormsAndAdoptsIt()
             throws IOException, TranslateException {
-        ThresholdCalibration advisor = ClipStrategy.calibrate(6, 90f, true);
+        ThresholdCalibration advisor = ClipStrategy.calibrate(6, 50f, true);
         List<float[]> seen = train(advisor, 1);
         assertEquals(seen.size(), 12);
         float[] norms = norms(seen);
-        float expected = (float) percentile(norms, 6, 90);
+        float expected = (float) percentile(norms, 6, 50);
         assertEquals(advisor.recommendation().orElseThrow(), expected, expected * 1e-6f);
         for (int i = 0; i < 6; i++) {
             assertEquals(seen.get(i)[1], 1f, "observed, not clipped, at step " + i);
@@ -135,7 +138,7 @@ public class AdaptiveEndToEndTest {
             assertEquals(seen.get(i)[1], coef, 1e-6f, "coefficient at step " + i);
             clipped += seen.get(i)[2] > 0 ? 1 : 0;
         }
-        assertTrue(clipped > 0, "the adopted p90 clips some later steps");
+        assertTrue(clipped > 0, "the adopted p50 clips some later steps");
     }
 
     @Test

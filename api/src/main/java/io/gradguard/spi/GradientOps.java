@@ -2,6 +2,7 @@ package io.gradguard.spi;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import io.gradguard.internal.DeviceScalars;
 import io.gradguard.internal.GenericGradientOps;
 import io.gradguard.internal.GradientOpsLookup;
 import java.util.List;
@@ -93,6 +94,43 @@ public interface GradientOps {
      * @param grads gradients to zero in place
      */
     void zeroInPlace(List<NDArray> grads);
+
+    /**
+     * Clips the gradients in place by their global p-norm, as {@code
+     * torch.nn.utils.clip_grad_norm_} (Pascanu, Mikolov and Bengio, "On the difficulty of training
+     * recurrent neural networks", ICML 2013), and returns the norm before clipping:
+     *
+     * <pre>
+     * total = totalNorm(grads, normType)               float32
+     * coef  = min(1, maxNorm / (total + 1e-6))         float32, one rounding per operation
+     * g_i  &lt;- g_i * coef                               for every i, always, with no branch
+     * </pre>
+     *
+     * Nothing is read back to the host. A non-finite total gives a NaN coefficient (0 for +inf),
+     * which poisons the gradients, as in PyTorch. The default composes {@link #totalNorm}, the
+     * coefficient on the device and {@link #scaleInPlace}; an implementation that overrides it (in
+     * fewer native calls) must leave bit-identical gradients and return a bit-identical norm.
+     *
+     * @param grads gradients on one device, clipped in place; at least one
+     * @param maxNorm the largest allowed total norm; finite and {@code > 0}
+     * @param normType {@code p >= 1}, or {@link Float#POSITIVE_INFINITY}
+     * @return the 0-d float32 total norm before clipping, attached to the first gradient's manager
+     * @throws IllegalArgumentException if {@code grads} is empty, {@code maxNorm} is not finite and
+     *     positive, or {@code normType} is invalid
+     */
+    default NDArray clipByGlobalNorm(List<NDArray> grads, float maxNorm, float normType) {
+        if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
+            throw new IllegalArgumentException(
+                    "maxNorm must be positive and finite, got " + maxNorm);
+        }
+        NDArray total = totalNorm(grads, normType);
+        NDArray denominator = total.add(DeviceScalars.fp32(total, 1e-6f));
+        NDArray quotient = DeviceScalars.fp32(total, maxNorm).div(denominator);
+        // The constant is the left operand, so the quotient landed in the constants' manager.
+        quotient.attach(total.getManager());
+        scaleInPlace(grads, quotient.minimum(DeviceScalars.fp32(total, 1f)));
+        return total;
+    }
 
     /**
      * Prepares parameters so that successive backward passes add into their gradients instead of

@@ -219,6 +219,7 @@ public final class PtGradientOps implements GradientOps {
      * @throws IllegalArgumentException if {@code grads} is empty, {@code normType} is invalid or
      *     {@code maxNorm} is not positive and finite
      */
+    @Override
     public NDArray clipByGlobalNorm(List<NDArray> grads, float maxNorm, float normType) {
         if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
             throw new IllegalArgumentException(

@@ -1,0 +1,85 @@
+package io.gradguard.examples.bench;
+
+import ai.djl.training.Trainer;
+import ai.djl.training.listener.TrainingListener;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Forwards every callback to a listener and measures the wall time of its {@code onTrainingBatch},
+ * where a guard does all of its per-step work. On MXNet, whose operators run asynchronously, the
+ * queued backward pass is drained before the clock starts, so that a guard that reads a value is
+ * not charged for waiting on backward.
+ */
+final class TimedListener implements TrainingListener {
+
+    private final TrainingListener delegate;
+    private final TimedOps ops;
+    private final List<Long> nanos = new ArrayList<>();
+    private final List<Long> opsNanos = new ArrayList<>();
+
+    /**
+     * Wraps a listener.
+     *
+     * @param delegate the listener to time
+     * @param ops the timed ops the listener uses, whose share of each call is recorded
+     */
+    TimedListener(TrainingListener delegate, TimedOps ops) {
+        this.delegate = delegate;
+        this.ops = ops;
+    }
+
+    /** Forgets the timings so far (after warm-up). */
+    void reset() {
+        nanos.clear();
+        opsNanos.clear();
+    }
+
+    /**
+     * Returns the time spent in the guard's {@code GradientOps} per {@code onTrainingBatch}.
+     *
+     * @return the summary
+     */
+    Timing opsTiming() {
+        return Timing.ofNanos(opsNanos.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    /**
+     * Returns the timings of the {@code onTrainingBatch} calls since the last reset.
+     *
+     * @return the summary
+     */
+    Timing timing() {
+        return Timing.ofNanos(nanos.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    @Override
+    public void onEpoch(Trainer trainer) {
+        delegate.onEpoch(trainer);
+    }
+
+    @Override
+    public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+        DeviceSync.drain(trainer.getManager().getEngine().getEngineName());
+        ops.drainNanos();
+        long start = System.nanoTime();
+        delegate.onTrainingBatch(trainer, batchData);
+        nanos.add(System.nanoTime() - start);
+        opsNanos.add(ops.drainNanos());
+    }
+
+    @Override
+    public void onValidationBatch(Trainer trainer, BatchData batchData) {
+        delegate.onValidationBatch(trainer, batchData);
+    }
+
+    @Override
+    public void onTrainingBegin(Trainer trainer) {
+        delegate.onTrainingBegin(trainer);
+    }
+
+    @Override
+    public void onTrainingEnd(Trainer trainer) {
+        delegate.onTrainingEnd(trainer);
+    }
+}
