@@ -164,7 +164,7 @@ public final class ChurnDemo implements Callable<Integer> {
             description = "share of power users (default: ${DEFAULT-VALUE})")
     private double longTailShare;
 
-    private StepReportSink reportSink = StepReportSink.none();
+    private StepReportSink reportSink;
 
     /**
      * Runs the demo from the command line and exits with its code.
@@ -186,13 +186,14 @@ public final class ChurnDemo implements Callable<Integer> {
      * @return a new command line
      */
     public static CommandLine commandLine() {
-        return commandLine(StepReportSink.none());
+        return commandLine(null);
     }
 
     /**
      * Returns the demo's command line with a sink for each run's step reports.
      *
-     * @param sink where each run's step reports go after the run
+     * @param sink where each run's step reports go after the run; null for the JSON-lines and PNG
+     *     files in {@code --out}
      * @return a new command line
      */
     static CommandLine commandLine(StepReportSink sink) {
@@ -223,6 +224,7 @@ public final class ChurnDemo implements Callable<Integer> {
         List<String> problems = new ArrayList<>();
         RunSettings guardedTemplate = null;
         Files.createDirectories(out);
+        StepReportSink sink = reportSink != null ? reportSink : new ReportFilesSink(maxNorm);
         for (String engineName : engine.engineNames()) {
             RunSettings unguarded = settings(engineName);
             RunSettings guarded = unguarded.with("guarded", strategy.create(maxNorm), false);
@@ -237,8 +239,8 @@ public final class ChurnDemo implements Callable<Integer> {
             RunResult after = TrainingRun.run(guarded, data);
             results.add(before);
             results.add(after);
-            reportSink.accept(DemoConsole.runName(before), before.reports(), out);
-            reportSink.accept(DemoConsole.runName(after), after.reports(), out);
+            sink.accept(DemoConsole.runName(before), before.reports(), out);
+            sink.accept(DemoConsole.runName(after), after.reports(), out);
             problems.addAll(StoryCheck.problems(before, after));
         }
         SummaryTable table = new SummaryTable(results);
@@ -248,7 +250,10 @@ public final class ChurnDemo implements Callable<Integer> {
                 summary,
                 DemoConsole.markdown(table, data, guardedTemplate),
                 StandardCharsets.UTF_8);
-        console.printf("%nWrote %s%n", summary);
+        console.printf(
+                "%nWrote %s, and per run <run>-steps.jsonl, <run>-norms.png and"
+                        + " <run>-norms-histogram.png in %s%n",
+                summary, out);
         if (problems.isEmpty()) {
             DemoConsole.storyHolds(console, results);
             return 0;

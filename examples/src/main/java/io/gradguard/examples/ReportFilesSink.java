@@ -1,0 +1,71 @@
+package io.gradguard.examples;
+
+import io.gradguard.ClipStrategy;
+import io.gradguard.StepDetails;
+import io.gradguard.StepReport;
+import io.gradguard.observe.JsonLinesReportWriter;
+import io.gradguard.observe.NormChart;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Writes each run's step reports as {@code <run>-steps.jsonl}, its pre-clip norms as {@code
+ * <run>-norms.png} (log scale, with the clip threshold for guarded runs) and their histogram as
+ * {@code <run>-norms-histogram.png}, using GradGuard's own report observers.
+ */
+final class ReportFilesSink implements StepReportSink {
+
+    private static final StepDetails NO_DETAILS =
+            new StepDetails() {
+                @Override
+                public List<String> parameterNames() {
+                    return List.of();
+                }
+
+                @Override
+                public float[] parameterNorms() {
+                    return new float[0];
+                }
+
+                @Override
+                public List<?> datasetIndices() {
+                    return List.of();
+                }
+            };
+
+    private final float maxNorm;
+
+    /**
+     * Creates the sink.
+     *
+     * @param maxNorm the guarded runs' clip threshold, drawn on their charts
+     */
+    ReportFilesSink(float maxNorm) {
+        this.maxNorm = maxNorm;
+    }
+
+    @Override
+    public void accept(String runName, List<StepReport> reports, Path outDir) throws IOException {
+        NormChart.Builder chart =
+                NormChart.builder()
+                        .setOutput(outDir.resolve(runName + "-norms.png"))
+                        .optHistogramOutput(outDir.resolve(runName + "-norms-histogram.png"))
+                        .optLogScale(true)
+                        .optWriteOnTrainingEnd(false);
+        if (runName.endsWith("guarded") && !runName.endsWith("unguarded")) {
+            chart.optThreshold(ClipStrategy.globalNorm(maxNorm));
+        }
+        NormChart norms = chart.build();
+        try (JsonLinesReportWriter lines =
+                new JsonLinesReportWriter(outDir.resolve(runName + "-steps.jsonl"))) {
+            for (StepReport report : reports) {
+                lines.onStep(report, NO_DETAILS);
+                norms.onStep(report, NO_DETAILS);
+            }
+        }
+        if (!reports.isEmpty()) {
+            norms.write();
+        }
+    }
+}
