@@ -115,6 +115,44 @@ public abstract class ClippingEndToEndKit {
     }
 
     @Test
+    public void metricsCarryEveryStepsNormAndCoefficient() {
+        List<StepReport> reports = new ArrayList<>();
+        ClippingTrainingListener listener =
+                ClippingTrainingListener.builder()
+                        .setStrategy(ClipStrategy.globalNorm(5f))
+                        .optReportConsumer(reports::add)
+                        .build();
+        ai.djl.metric.Metrics metrics = new ai.djl.metric.Metrics();
+        try (TinyRegression problem = new TinyRegression(engineName(), 3);
+                Trainer trainer = problem.newTrainer(sgd(), 3, listener)) {
+            trainer.setMetrics(metrics);
+            problem.fit(trainer, 2);
+        }
+        List<ai.djl.metric.Metric> norms = metrics.getMetric(ClippingTrainingListener.METRIC_NORM);
+        List<ai.djl.metric.Metric> coefs =
+                metrics.getMetric(ClippingTrainingListener.METRIC_COEFFICIENT);
+        assertEquals(norms.size(), reports.size());
+        assertEquals(coefs.size(), reports.size());
+        for (int i = 0; i < reports.size(); i++) {
+            assertEquals(norms.get(i).getValue().floatValue(), reports.get(i).totalNorm());
+            assertEquals(coefs.get(i).getValue().floatValue(), reports.get(i).coefficient());
+        }
+        assertEquals(
+                metrics.getMetric(ClippingTrainingListener.METRIC_THRESHOLD)
+                        .get(0)
+                        .getValue()
+                        .floatValue(),
+                5f);
+        assertEquals(
+                metrics.getMetric(ClippingTrainingListener.METRIC_LOSS_SCALE)
+                        .get(0)
+                        .getValue()
+                        .floatValue(),
+                1f);
+        assertEquals(metrics.getMetric(ClippingTrainingListener.METRIC_SKIPPED).size(), 8);
+    }
+
+    @Test
     public void managedArrayCountIsFlatOverManySteps() {
         ClippingTrainingListener listener =
                 ClippingTrainingListener.builder().setStrategy(ClipStrategy.globalNorm(1f)).build();
