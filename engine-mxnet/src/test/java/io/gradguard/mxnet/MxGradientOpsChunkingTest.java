@@ -2,15 +2,9 @@ package io.gradguard.mxnet;
 
 import static org.testng.Assert.assertEquals;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import java.util.ArrayList;
 import java.util.List;
-import org.testng.annotations.AfterClass;
-import org.testng.annotations.AfterMethod;
-import org.testng.annotations.BeforeClass;
-import org.testng.annotations.BeforeMethod;
 import org.testng.annotations.Test;
 
 /**
@@ -21,34 +15,9 @@ import org.testng.annotations.Test;
  * total is {@code sqrt(sum_{i<1000} i^2) = sqrt(999 * 1000 * 1999 / 6) = sqrt(332833500) =
  * 18243.725}.
  */
-public class MxGradientOpsChunkingTest {
+public class MxGradientOpsChunkingTest extends MxOpsTestBase {
 
     private static final int COUNT = 1000;
-
-    private NDManager base;
-    private NDManager step;
-    private MxGradientOps ops;
-
-    @BeforeClass
-    public void setUp() {
-        base = NDManager.newBaseManager(Device.cpu(), "MXNet");
-        ops = new MxGradientOps();
-    }
-
-    @AfterClass
-    public void tearDown() {
-        base.close();
-    }
-
-    @BeforeMethod
-    public void openStep() {
-        step = base.newSubManager();
-    }
-
-    @AfterMethod
-    public void closeStep() {
-        step.close();
-    }
 
     private List<NDArray> grads(int badIndex, float badValue) {
         List<NDArray> grads = new ArrayList<>(COUNT);

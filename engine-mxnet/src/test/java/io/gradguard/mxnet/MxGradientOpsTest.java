@@ -4,16 +4,10 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertThrows;
 import static org.testng.Assert.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
-import org.testng.annotations.AfterClass;
-import org.testng.annotations.AfterMethod;
-import org.testng.annotations.BeforeClass;
-import org.testng.annotations.BeforeMethod;
 import org.testng.annotations.Test;
 
 /**
@@ -21,34 +15,9 @@ import org.testng.annotations.Test;
  * [12]}: {@code ||a||_2 = 5}, {@code ||b||_2 = 12}, total {@code sqrt(9 + 16 + 144) = 13}; L1
  * {@code 7, 12}, total 19; max-norm {@code 4, 12}, total 12.
  */
-public class MxGradientOpsTest {
+public class MxGradientOpsTest extends MxOpsTestBase {
 
     private static final float EPS = 1e-6f;
-
-    private NDManager base;
-    private NDManager step;
-    private MxGradientOps ops;
-
-    @BeforeClass
-    public void setUp() {
-        base = NDManager.newBaseManager(Device.cpu(), "MXNet");
-        ops = new MxGradientOps();
-    }
-
-    @AfterClass
-    public void tearDown() {
-        base.close();
-    }
-
-    @BeforeMethod
-    public void openStep() {
-        step = base.newSubManager();
-    }
-
-    @AfterMethod
-    public void closeStep() {
-        step.close();
-    }
 
     private List<NDArray> grads() {
         return List.of(step.create(new float[] {3f, 4f}), step.create(new float[] {12f}));
