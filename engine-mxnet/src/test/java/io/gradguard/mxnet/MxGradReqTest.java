@@ -3,41 +3,23 @@ package io.gradguard.mxnet;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertThrows;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.function.UnaryOperator;
-import org.testng.annotations.AfterClass;
-import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
 /**
  * {@link MxGradReq} on x = [1, 2, 3] with two losses: {@code sum(x * x)} (gradient {@code 2x = [2,
  * 4, 6]}) and {@code sum(3 * x)} (gradient {@code [3, 3, 3]}).
  */
-public class MxGradReqTest {
+public class MxGradReqTest extends MxOpsTestBase {
 
     private static final float[] SQUARE_GRAD = {2f, 4f, 6f};
     private static final float[] LINEAR_GRAD = {3f, 3f, 3f};
 
-    private Engine engine;
-    private NDManager base;
-    private MxGradientOps ops;
-
-    @BeforeClass
-    public void setUp() {
-        engine = Engine.getEngine("MXNet");
-        base = NDManager.newBaseManager(Device.cpu(), "MXNet");
-        ops = new MxGradientOps();
-    }
-
-    @AfterClass
-    public void tearDown() {
-        base.close();
-    }
+    private final Engine engine = Engine.getEngine("MXNet");
 
     private NDArray weight() {
         NDArray x = base.create(new float[] {1f, 2f, 3f});

@@ -5,7 +5,6 @@ import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertSame;
 import static org.testng.Assert.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,31 +13,15 @@ import io.gradguard.spi.GradientOps;
 import io.gradguard.spi.GradientOpsProvider;
 import java.util.List;
 import java.util.ServiceLoader;
-import org.testng.annotations.AfterClass;
-import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
 /**
  * {@link MxGradientOps} on real gradients from MXNet's autograd, result ownership, and discovery
  * through {@code META-INF/services}.
  */
-public class MxGradientOpsGradientsTest {
+public class MxGradientOpsGradientsTest extends MxOpsTestBase {
 
-    private Engine engine;
-    private NDManager base;
-    private MxGradientOps ops;
-
-    @BeforeClass
-    public void setUp() {
-        engine = Engine.getEngine("MXNet");
-        base = NDManager.newBaseManager(Device.cpu(), "MXNet");
-        ops = new MxGradientOps();
-    }
-
-    @AfterClass
-    public void tearDown() {
-        base.close();
-    }
+    private final Engine engine = Engine.getEngine("MXNet");
 
     /** Returns x = [1, 2, 3] after one backward pass of sum(x * x): its gradient is 2x. */
     private NDArray weightWithGradient() {
