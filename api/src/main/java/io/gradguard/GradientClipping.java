@@ -7,6 +7,7 @@ import io.gradguard.internal.NormType;
 import io.gradguard.spi.GradientOps;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * Clipping as plain functions, for users who write their own training loop; the counterpart of
@@ -80,34 +81,29 @@ public final class GradientClipping {
             List<NDArray> grads, float maxNorm, float normType, boolean errorIfNonFinite) {
         Thresholds.positiveFinite("maxNorm", maxNorm);
         NormType.check(normType);
-        checkGradients(grads);
-        NDManager home = grads.get(0).getManager();
-        try (NDManager scope = home.newSubManager()) {
-            scope.tempAttachAll(grads.toArray(new NDArray[0]));
-            GradientOps ops = GradientOps.forEngine(home.getEngine());
-            if (!errorIfNonFinite) {
-                NDArray total = ops.clipByGlobalNorm(grads, maxNorm, normType);
-                total.attach(home);
-                return total;
-            }
-            NDArray total = ops.totalNorm(grads, normType);
-            float value = total.getFloat();
-            if (!Float.isFinite(value)) {
-                throw new NonFiniteGradientException(
-                        "The total "
-                                + normType
-                                + "-norm of "
-                                + grads.size()
-                                + " gradients is "
-                                + value
-                                + "; the gradients were left unchanged. Set"
-                                + " errorIfNonFinite=false to propagate, or use a loss scaler"
-                                + " to skip such steps.");
-            }
-            ops.scaleInPlace(grads, ClipMath.coefficient(total, maxNorm));
-            total.attach(home);
-            return total;
-        }
+        return inScope(
+                grads,
+                ops -> {
+                    if (!errorIfNonFinite) {
+                        return ops.clipByGlobalNorm(grads, maxNorm, normType);
+                    }
+                    NDArray total = ops.totalNorm(grads, normType);
+                    float value = total.getFloat();
+                    if (!Float.isFinite(value)) {
+                        throw new NonFiniteGradientException(
+                                "The total "
+                                        + normType
+                                        + "-norm of "
+                                        + grads.size()
+                                        + " gradients is "
+                                        + value
+                                        + "; the gradients were left unchanged. Set"
+                                        + " errorIfNonFinite=false to propagate, or use a loss"
+                                        + " scaler to skip such steps.");
+                    }
+                    ops.scaleInPlace(grads, ClipMath.coefficient(total, maxNorm));
+                    return total;
+                });
     }
 
     /**
@@ -122,14 +118,7 @@ public final class GradientClipping {
      */
     public static NDArray totalNorm(List<NDArray> grads, float normType) {
         NormType.check(normType);
-        checkGradients(grads);
-        NDManager home = grads.get(0).getManager();
-        try (NDManager scope = home.newSubManager()) {
-            scope.tempAttachAll(grads.toArray(new NDArray[0]));
-            NDArray total = GradientOps.forEngine(home.getEngine()).totalNorm(grads, normType);
-            total.attach(home);
-            return total;
-        }
+        return inScope(grads, ops -> ops.totalNorm(grads, normType));
     }
 
     /**
@@ -143,11 +132,35 @@ public final class GradientClipping {
      */
     public static void clipGradValue(List<NDArray> grads, float limit) {
         Thresholds.positiveFinite("limit", limit);
+        inScope(
+                grads,
+                ops -> {
+                    ops.clampInPlace(grads, limit);
+                    return null;
+                });
+    }
+
+    /**
+     * Checks the gradients (not empty, no null, one device), then runs {@code work} with the
+     * engine's ops inside a sub-manager of the first gradient's manager, with the gradients
+     * temporarily attached to it, so that every intermediate is freed before returning. The array
+     * {@code work} returns, if any, is attached to the first gradient's manager and survives.
+     *
+     * @param grads the gradients
+     * @param work what to do with them
+     * @return the array {@code work} returned, or null
+     * @throws IllegalArgumentException on an empty list, a null gradient or several devices
+     */
+    static NDArray inScope(List<NDArray> grads, Function<GradientOps, NDArray> work) {
         checkGradients(grads);
         NDManager home = grads.get(0).getManager();
         try (NDManager scope = home.newSubManager()) {
             scope.tempAttachAll(grads.toArray(new NDArray[0]));
-            GradientOps.forEngine(home.getEngine()).clampInPlace(grads, limit);
+            NDArray result = work.apply(GradientOps.forEngine(home.getEngine()));
+            if (result != null) {
+                result.attach(home);
+            }
+            return result;
         }
     }
 

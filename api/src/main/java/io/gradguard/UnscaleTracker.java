@@ -1,8 +1,6 @@
 package io.gradguard;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import io.gradguard.spi.GradientOps;
 import java.util.List;
 
 /**
@@ -20,19 +18,14 @@ final class UnscaleTracker {
                             + " units. Call update(foundNonFinite) after the optimizer step before"
                             + " unscaling again.");
         }
-        if (grads.isEmpty()) {
-            throw new IllegalArgumentException("grads is empty: pass at least one gradient");
-        }
-        NDManager home = grads.get(0).getManager();
-        try (NDManager scope = home.newSubManager()) {
-            scope.tempAttachAll(grads.toArray(new NDArray[0]));
-            GradientOps ops = GradientOps.forEngine(home.getEngine());
-            NDArray flag =
-                    ops.unscaleAndCheck(grads, TrackedLossScaler.inverseOn(scaler, grads.get(0)));
-            flag.attach(home);
-            unscaled = true;
-            return flag;
-        }
+        NDArray flag =
+                GradientClipping.inScope(
+                        grads,
+                        ops ->
+                                ops.unscaleAndCheck(
+                                        grads, TrackedLossScaler.inverseOn(scaler, grads.get(0))));
+        unscaled = true;
+        return flag;
     }
 
     NDArray clipGradNorm(LossScaler scaler, List<NDArray> grads, float maxNorm, float normType) {
