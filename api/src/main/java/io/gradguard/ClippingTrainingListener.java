@@ -399,7 +399,7 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
             }
             pipeline.clip(settings.strategy(), microBatches, step);
             NDArray packed = pipeline.pack();
-            boolean mustRead = pipeline.hasFlag() || publisher.readsEveryStep(trainer);
+            boolean mustRead = pipeline.hasFlag() || publisher.readsEveryStep();
             if (!mustRead) {
                 gate.decide(StepGate.Decision.APPLY);
                 publisher.defer(packed, step, epoch, batchInEpoch, scaleUsed, microBatches);

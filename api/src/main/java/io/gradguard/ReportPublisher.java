@@ -45,7 +45,7 @@ final class ReportPublisher {
         dropDeferred();
     }
 
-    boolean readsEveryStep(Trainer trainer) {
+    boolean readsEveryStep() {
         return settings.reportMode() == ClippingTrainingListener.ReportMode.EVERY_STEP;
     }
 
@@ -120,7 +120,8 @@ final class ReportPublisher {
         if (settings.observers().isEmpty()) {
             return;
         }
-        StepDetails details = new PipelineDetails(pipeline, batch);
+        StepDetails details =
+                pipeline == null ? StepDetails.none() : new PipelineDetails(pipeline, batch);
         for (StepObserver observer : settings.observers()) {
             try {
                 observer.onStep(report, details);
@@ -174,12 +175,12 @@ final class ReportPublisher {
 
         @Override
         public List<String> parameterNames() {
-            return pipeline == null ? List.of() : List.copyOf(pipeline.names());
+            return List.copyOf(pipeline.names());
         }
 
         @Override
         public float[] parameterNorms() {
-            if (pipeline == null || pipeline.preClipNorms() == null) {
+            if (pipeline.preClipNorms() == null) {
                 return new float[0];
             }
             return pipeline.preClipNorms().toFloatArray();

@@ -40,4 +40,14 @@ public interface StepDetails {
     default float learningRate() {
         return Float.NaN;
     }
+
+    /**
+     * Returns details that know nothing: no parameters, no norms, no dataset indices. What an
+     * observer sees for a report that was read after its step had ended.
+     *
+     * @return the empty details
+     */
+    static StepDetails none() {
+        return NoStepDetails.INSTANCE;
+    }
 }

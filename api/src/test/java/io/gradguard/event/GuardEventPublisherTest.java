@@ -12,23 +12,7 @@ import org.testng.annotations.Test;
 /** Reports become typed events; a throwing consumer is contained. */
 public class GuardEventPublisherTest {
 
-    private static final StepDetails NONE =
-            new StepDetails() {
-                @Override
-                public List<String> parameterNames() {
-                    return List.of();
-                }
-
-                @Override
-                public float[] parameterNorms() {
-                    return new float[0];
-                }
-
-                @Override
-                public List<?> datasetIndices() {
-                    return List.of();
-                }
-            };
+    private static final StepDetails NONE = StepDetails.none();
 
     @Test
     public void reportsBecomeTypedEventsInOrder() {

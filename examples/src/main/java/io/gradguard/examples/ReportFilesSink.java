@@ -16,23 +16,7 @@ import java.util.List;
  */
 final class ReportFilesSink implements StepReportSink {
 
-    private static final StepDetails NO_DETAILS =
-            new StepDetails() {
-                @Override
-                public List<String> parameterNames() {
-                    return List.of();
-                }
-
-                @Override
-                public float[] parameterNorms() {
-                    return new float[0];
-                }
-
-                @Override
-                public List<?> datasetIndices() {
-                    return List.of();
-                }
-            };
+    private static final StepDetails NO_DETAILS = StepDetails.none();
 
     private final float maxNorm;
 
