@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.zip.CRC32;
 
 /**
@@ -292,38 +293,28 @@ final class GuardStateFile {
         }
 
         long longValue(String key) {
-            String value = text(key);
-            try {
-                return Long.parseLong(value);
-            } catch (NumberFormatException e) {
-                throw notA("an integer", key, value, e);
-            }
+            return parsed(key, "an integer", Long::parseLong);
         }
 
         int intValue(String key) {
-            String value = text(key);
-            try {
-                return Integer.parseInt(value);
-            } catch (NumberFormatException e) {
-                throw notA("an integer", key, value, e);
-            }
+            return parsed(key, "an integer", Integer::parseInt);
         }
 
         float floatValue(String key) {
-            String value = text(key);
-            try {
-                return Float.parseFloat(value);
-            } catch (NumberFormatException e) {
-                throw notA("a number", key, value, e);
-            }
+            return parsed(key, "a number", Float::parseFloat);
         }
 
         NonFinitePolicy policy(String key) {
+            return parsed(key, "a NonFinitePolicy", NonFinitePolicy::valueOf);
+        }
+
+        /** Parses a key's value; a value the parser rejects is named in the error. */
+        private <T> T parsed(String key, String what, Function<String, T> parser) {
             String value = text(key);
             try {
-                return NonFinitePolicy.valueOf(value);
-            } catch (IllegalArgumentException e) {
-                throw notA("a NonFinitePolicy", key, value, e);
+                return parser.apply(value);
+            } catch (IllegalArgumentException e) { // NumberFormatException included
+                throw notA(what, key, value, e);
             }
         }
 

@@ -89,8 +89,8 @@ public final class GuardedOptimizer extends Optimizer {
                 masters.computeIfAbsent(
                         key,
                         k -> {
-                            // Cut the autograd link first: a plain cast of a leaf that requires a
-                            // gradient would put the master into the graph.
+                            // The master must never join the autograd graph; detach explicitly
+                            // rather than rely on how an engine's cast treats autograd.
                             try (NDArray detached = weight.stopGradient()) {
                                 NDArray copy = detached.toType(DataType.FLOAT32, true);
                                 copy.detach(); // lives as long as the optimizer, like its moments

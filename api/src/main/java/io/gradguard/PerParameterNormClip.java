@@ -1,7 +1,6 @@
 package io.gradguard;
 
 import ai.djl.ndarray.NDArray;
-import io.gradguard.internal.DeviceScalars;
 import java.util.List;
 
 /** {@link ClipStrategy#perParameterNorm(float)}: the global-norm formula per parameter. */
@@ -31,7 +30,8 @@ final class PerParameterNormClip implements ClipStrategy {
         NDArray total = norms.square().sum().sqrt();
         NDArray smallest = coefs.min();
         NDArray clipped = ClipMath.below1(smallest);
-        return new ClipOutcome(total, smallest.minimum(DeviceScalars.fp32(smallest, 1f)), clipped);
+        // Every coefficient is already min(1, ...), so the smallest one is at most 1.
+        return new ClipOutcome(total, smallest, clipped);
     }
 
     @Override

@@ -74,10 +74,12 @@ public final class DeviceScalars {
     private static NDArray create(Key key, NDManager likeManager) {
         NDManager owner = owner(likeManager, key.engine, key.device);
         NDArray scalar = owner.create(Float.intBitsToFloat(key.bits));
-        if (key.dataType != DataType.FLOAT32) {
-            scalar = scalar.toType(key.dataType, false);
+        if (key.dataType == DataType.FLOAT32) {
+            return scalar;
         }
-        return scalar;
+        try (scalar) {
+            return scalar.toType(key.dataType, false);
+        }
     }
 
     private record Key(String engine, Device device, DataType dataType, int bits) {}

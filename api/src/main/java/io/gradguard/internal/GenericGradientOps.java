@@ -7,7 +7,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.gradguard.spi.GradientOps;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -144,16 +143,5 @@ public final class GenericGradientOps implements GradientOps {
         if (grads.isEmpty()) {
             throw new IllegalArgumentException("grads is empty: at least one gradient is needed");
         }
-    }
-
-    /** Returns a copy of {@code grads} without zero-size tensors. */
-    static List<NDArray> nonEmpty(List<NDArray> grads) {
-        List<NDArray> out = new ArrayList<>(grads.size());
-        for (NDArray g : grads) {
-            if (g.size() > 0) {
-                out.add(g);
-            }
-        }
-        return out;
     }
 }
