@@ -3,19 +3,22 @@ package io.gradguard;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.gradguard.spi.GradientOps;
-import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A running sum of gradients for engines whose backward overwrites gradients and whose {@link
  * GradientOps#prepareAccumulation} cannot make it accumulate. Costs one extra pass per micro-step;
- * allocated once and reused.
+ * each parameter's sum is allocated once and reused. Sums are kept per parameter id, so that a
+ * parameter unfrozen inside a window starts its own sum and one frozen inside a window drops it.
  */
 final class AccumulationBuffer implements AutoCloseable {
 
     private final NDManager manager;
     private final GradientOps ops;
-    private List<NDArray> sums;
+    private final Map<String, NDArray> sums = new HashMap<>();
 
     AccumulationBuffer(NDManager parent, GradientOps ops) {
         this.manager = parent.newSubManager();
@@ -23,34 +26,46 @@ final class AccumulationBuffer implements AutoCloseable {
         this.ops = ops;
     }
 
-    /** Adds the current gradients into the running sum. */
-    void add(List<NDArray> grads) {
-        if (sums == null) {
-            sums = new ArrayList<>(grads.size());
-            for (NDArray g : grads) {
-                NDArray zero = g.zerosLike();
-                zero.attach(manager);
-                sums.add(zero);
-            }
-        }
+    /** Adds the current gradients into the running sums, index-aligned with {@code ids}. */
+    void add(List<String> ids, List<NDArray> grads) {
         for (int i = 0; i < grads.size(); i++) {
-            sums.get(i).addi(grads.get(i));
+            NDArray grad = grads.get(i);
+            NDArray sum = sums.get(ids.get(i));
+            if (sum == null) {
+                sum = grad.zerosLike();
+                sum.attach(manager);
+                sums.put(ids.get(i), sum);
+            }
+            sum.addi(grad);
         }
     }
 
-    /** Adds the running sum into the gradients and clears the sum. */
-    void drainInto(List<NDArray> grads) {
-        if (sums == null) {
-            return;
-        }
+    /** Adds the running sums into the gradients and clears the sums. */
+    void drainInto(List<String> ids, List<NDArray> grads) {
         for (int i = 0; i < grads.size(); i++) {
-            grads.get(i).addi(sums.get(i));
+            NDArray sum = sums.get(ids.get(i));
+            if (sum != null) {
+                grads.get(i).addi(sum);
+            }
         }
-        ops.zeroInPlace(sums);
+        if (!sums.isEmpty()) {
+            ops.zeroInPlace(List.copyOf(sums.values()));
+        }
+    }
+
+    /** Drops the sums of parameters that are no longer trained. */
+    void retain(List<String> ids) {
+        Map<String, NDArray> dropped = new HashMap<>(sums);
+        dropped.keySet().removeAll(new HashSet<>(ids));
+        for (Map.Entry<String, NDArray> entry : dropped.entrySet()) {
+            entry.getValue().close();
+            sums.remove(entry.getKey());
+        }
     }
 
     @Override
     public void close() {
+        sums.clear();
         manager.close();
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.gradguard.internal.RollingPercentile;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@link ClipStrategy#autoClip(float, int)}: AutoClip (Seetharaman, Wichern, Pardo, Le Roux, 2020,
@@ -13,7 +14,19 @@ import java.util.Map;
  * the history when finite, set {@code threshold_t = percentile_p(history)} (the history includes
  * {@code g_t}; linear interpolation), then clip as {@code clip_grad_norm_(threshold_t)}.
  */
-final class AutoClip implements StatefulClipStrategy {
+final class AutoClip implements StatefulClipStrategy, SingleOwner {
+
+    private final AtomicBoolean owned = new AtomicBoolean();
+
+    @Override
+    public boolean claim() {
+        return owned.compareAndSet(false, true);
+    }
+
+    @Override
+    public boolean claimed() {
+        return owned.get();
+    }
 
     static final String NAME = "autoClip";
 

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +20,19 @@ import org.slf4j.LoggerFactory;
  * (with {@code clip_grad_norm_} semantics) starts at the next step. Each step reads its norm back
  * to the host while observing, and while adopting (one synchronization per step).
  */
-final class CalibratingClip implements ThresholdCalibration {
+final class CalibratingClip implements ThresholdCalibration, SingleOwner {
+
+    private final AtomicBoolean owned = new AtomicBoolean();
+
+    @Override
+    public boolean claim() {
+        return owned.compareAndSet(false, true);
+    }
+
+    @Override
+    public boolean claimed() {
+        return owned.get();
+    }
 
     static final String NAME = "calibrate";
     private static final Logger logger = LoggerFactory.getLogger(CalibratingClip.class);

@@ -10,6 +10,8 @@ import io.gradguard.internal.TrainableParameters;
 import io.gradguard.spi.GradientOps;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -112,6 +114,8 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
     private Batch lastBatch;
     private long updatesAtLastBatch;
     private GuardCheckpoint resumeCounters;
+    private LossFaultRecorder faultRecorder;
+    private boolean floorAlerted;
 
     ClippingTrainingListener(GuardSettings settings) {
         this.settings = settings;
@@ -196,6 +200,11 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
 
     StepGate gate() {
         return gate;
+    }
+
+    /** Returns whether this guard skips or refuses non-finite steps itself. */
+    boolean handlesNonFiniteSteps() {
+        return settings.policy() != NonFinitePolicy.PROPAGATE;
     }
 
     /**
@@ -305,10 +314,17 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
                     "This ClippingTrainingListener already guards another trainer that is still"
                             + " open; build one listener per trainer.");
         }
+        GuardChecks.checkSingleGuard(trainer, this);
         GuardChecks.checkDataType(trainer);
         this.trainer = trainer;
         parameters = null;
         closeBuffer();
+        closeFaultRecorder();
+        if (trainer.getLoss() instanceof ScaledLoss scaled) {
+            faultRecorder = new LossFaultRecorder(trainer.getManager(), trainer.getDevices()[0]);
+            scaled.recordFaultsInto(faultRecorder);
+        }
+        floorAlerted = false;
         microInWindow = 0;
         step = 0;
         epoch = 0;
@@ -330,6 +346,7 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
         if (batchesSeen > 0 && settings.needsGate() && gate.updateCalls() == 0) {
             throw new IllegalStateException(GuardChecks.OPTIMIZER_NOT_GUARDED);
         }
+        refreshParameters();
         batchesSeen++;
         lastBatch = batchData == null ? null : batchData.getBatch();
         microInWindow++;
@@ -338,7 +355,7 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
                 try (NDManager scope = newScope()) {
                     StepPipeline pipeline = new StepPipeline(scope, ops);
                     if (pipeline.gather(parameters)) {
-                        buffer.add(pipeline.gradients());
+                        buffer.add(pipeline.ids(), pipeline.gradients());
                     }
                 }
             }
@@ -368,6 +385,7 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
     public void onTrainingEnd(Trainer trainer) {
         publisher.trainingEnded(trainer);
         closeBuffer();
+        closeFaultRecorder();
         this.trainer = null;
         this.parameters = null;
     }
@@ -379,12 +397,13 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
         float scaleUsed = scaler.isEnabled() ? scaler.scale() : 1f;
         try (NDManager scope = newScope()) {
             StepPipeline pipeline = new StepPipeline(scope, ops);
+            pipeline.takeLossFlag(faultRecorder);
             if (!pipeline.gather(parameters)) {
                 gate.decide(StepGate.Decision.APPLY);
                 return;
             }
             if (buffer != null) {
-                buffer.drainInto(pipeline.gradients());
+                buffer.drainInto(pipeline.ids(), pipeline.gradients());
             }
             if (scaler.isEnabled()) {
                 pipeline.unscaleAndCheck(scaler);
@@ -409,13 +428,17 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
                 if (m.nonFinite() && settings.policy() == NonFinitePolicy.ERROR) {
                     gate.decide(StepGate.Decision.SKIP);
                     throw new NonFiniteGradientException(
-                            GuardChecks.nonFiniteMessage(step, pipeline.nonFiniteNames(values)));
+                            GuardChecks.nonFiniteMessage(
+                                    step, m.dataFault(), pipeline.nonFiniteNames(values)));
                 }
                 boolean skip = m.nonFinite() && settings.policy() == NonFinitePolicy.SKIP_STEP;
                 gate.decide(skip ? StepGate.Decision.SKIP : StepGate.Decision.APPLY);
                 consecutiveSkips = skip ? consecutiveSkips + 1 : 0;
-                if (scaler.isEnabled()) {
+                if (m.dataFault()) {
+                    scaler.recordDataFault();
+                } else if (scaler.isEnabled()) {
                     scaler.update(m.nonFinite());
+                    checkScaleFloor();
                 }
                 StepReport report =
                         new StepReport(
@@ -428,13 +451,54 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
                                 scaleUsed,
                                 m.nonFinite(),
                                 skip,
-                                microBatches);
+                                microBatches,
+                                m.dataFault());
                 publisher.publish(trainer, report, pipeline, lastBatch);
             }
         } finally {
             step++;
         }
         GuardChecks.checkDivergence(consecutiveSkips, settings, gate.decision());
+    }
+
+    /** Warns and raises an alert once when the dynamic scale reaches its floor. */
+    private void checkScaleFloor() {
+        boolean atFloor =
+                settings.scaler() instanceof TrackedLossScaler tracked && tracked.atFloor();
+        if (atFloor && !floorAlerted) {
+            publisher.alert(GuardChecks.scaleFloorAlert(step, settings.scaler().scale()));
+        }
+        floorAlerted = atFloor;
+    }
+
+    /**
+     * Picks up freezing and unfreezing: a host-only comparison per batch, a new snapshot when the
+     * trainable set changed. Parameters that left the set have their gradients zeroed, so that a
+     * stale gradient never returns when they are unfrozen again.
+     */
+    private void refreshParameters() {
+        if (parameters.isCurrent(trainer)) {
+            return;
+        }
+        TrainableParameters next = TrainableParameters.of(trainer);
+        List<NDArray> left = parameters.valuesLeftIn(next);
+        try (NDManager scope = newScope()) {
+            List<NDArray> stale = new ArrayList<>();
+            for (NDArray value : left) {
+                if (value.hasGradient()) {
+                    NDArray grad = value.getGradient();
+                    grad.attach(scope);
+                    stale.add(grad);
+                }
+            }
+            if (!stale.isEmpty()) {
+                ops.zeroInPlace(stale);
+            }
+        }
+        if (buffer != null) {
+            buffer.retain(next.ids());
+        }
+        useParameters(next);
     }
 
     private NDManager newScope() {
@@ -455,8 +519,9 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
             return;
         }
         GuardChecks.checkWiring(trainer, settings, gate);
-        parameters = TrainableParameters.of(trainer);
-        if (parameters.size() == 0) {
+        GuardChecks.checkDataType(trainer);
+        TrainableParameters first = TrainableParameters.of(trainer);
+        if (first.size() == 0) {
             throw new IllegalStateException(
                     "The model has no trainable parameters: every parameter is frozen or"
                             + " uninitialized, so there is nothing to guard. Unfreeze some"
@@ -466,17 +531,29 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
                 settings.ops() != null
                         ? settings.ops()
                         : GradientOps.forEngine(trainer.getManager().getEngine());
+        useParameters(first);
+    }
+
+    private void useParameters(TrainableParameters next) {
+        parameters = next;
         boolean nativeAccumulation = true;
-        if (settings.accumulationSteps() > 1) {
-            nativeAccumulation = ops.prepareAccumulation(parameters.allValues());
-            if (!nativeAccumulation) {
+        if (settings.accumulationSteps() > 1 && next.size() > 0) {
+            nativeAccumulation = buffer == null && ops.prepareAccumulation(next.allValues());
+            if (!nativeAccumulation && buffer == null) {
                 buffer = new AccumulationBuffer(trainer.getManager(), ops);
             }
         }
-        gate.bind(
-                parameters.arraysById(),
-                ops,
-                settings.accumulationSteps() > 1 && nativeAccumulation);
+        gate.bind(next.arraysById(), ops, settings.accumulationSteps() > 1 && nativeAccumulation);
+    }
+
+    private void closeFaultRecorder() {
+        if (faultRecorder != null) {
+            if (trainer != null && trainer.getLoss() instanceof ScaledLoss scaled) {
+                scaled.recordFaultsInto(null);
+            }
+            faultRecorder.close();
+            faultRecorder = null;
+        }
     }
 
     private void closeBuffer() {

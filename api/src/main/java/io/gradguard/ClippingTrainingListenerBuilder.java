@@ -143,7 +143,9 @@ public final class ClippingTrainingListenerBuilder {
      * Builds the listener.
      *
      * @return the listener
-     * @throws IllegalStateException if no strategy was set
+     * @throws IllegalStateException if no strategy was set, or if the strategy or the loss scaler
+     *     keeps per-run state (a dynamic scaler, a history-based strategy) and already belongs to
+     *     another listener, for example one built earlier by this builder
      */
     public ClippingTrainingListener build() {
         if (strategy == null) {
@@ -151,6 +153,7 @@ public final class ClippingTrainingListenerBuilder {
                     "No clip strategy set: call setStrategy(ClipStrategy.globalNorm(1f)) or"
                             + " another ClipStrategy factory before build()");
         }
+        GuardChecks.claim(strategy, scaler);
         NonFinitePolicy effective =
                 policy != null
                         ? policy

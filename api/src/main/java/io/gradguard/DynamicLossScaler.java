@@ -1,5 +1,7 @@
 package io.gradguard;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+
 /**
  * {@link LossScaler#dynamic()}: PyTorch GradScaler's update rule ({@code _amp_update_scale_}), with
  * DeepSpeed-style hysteresis and optional bounds.
@@ -12,9 +14,23 @@ package io.gradguard;
  *                                          if S * growth is finite: S = min(S * growth, max)
  * </pre>
  *
- * With hysteresis 1 and no bounds this is exactly GradScaler's sequence.
+ * With hysteresis 1 and no bounds this is exactly GradScaler's sequence, except that the scale
+ * never leaves the range whose inverse is a finite normal float ({@link LossScaleRange}): below it
+ * unscaling would multiply by infinity.
  */
-final class DynamicLossScaler extends TrackedLossScaler {
+final class DynamicLossScaler extends TrackedLossScaler implements SingleOwner {
+
+    private final AtomicBoolean owned = new AtomicBoolean();
+
+    @Override
+    public boolean claim() {
+        return owned.compareAndSet(false, true);
+    }
+
+    @Override
+    public boolean claimed() {
+        return owned.get();
+    }
 
     private final float growthFactor;
     private final float backoffFactor;
@@ -103,6 +119,11 @@ final class DynamicLossScaler extends TrackedLossScaler {
         scale = state.scale();
         growthTracker = state.growthTracker();
         overflowStreak = state.overflowStreak();
+    }
+
+    @Override
+    boolean atFloor() {
+        return scale <= minScale;
     }
 
     /**

@@ -3,6 +3,10 @@ package io.gradguard;
 /**
  * Builds a dynamic {@link LossScaler}; obtain one from {@link LossScaler#dynamicBuilder()}. Each
  * setter validates its own argument; {@link #build()} checks the rules across fields.
+ *
+ * <p>Scales and factors must be undoable: a scale, bound or factor is accepted only if its inverse
+ * {@code fp32(1 / fp64(x))} is a finite normal float, which bounds every scale to about {@code
+ * [2.94e-39, 8.5e37]}. The scale never leaves that range, whatever the bounds set here.
  */
 public final class DynamicLossScalerBuilder {
 
@@ -11,32 +15,37 @@ public final class DynamicLossScalerBuilder {
     float backoffFactor = 0.5f;
     int growthInterval = 2000;
     int hysteresis = 1;
-    float minScale = Float.MIN_VALUE;
-    float maxScale = Float.MAX_VALUE;
+    float minScale = LossScaleRange.MIN_SCALE;
+    float maxScale = LossScaleRange.MAX_SCALE;
 
     DynamicLossScalerBuilder() {}
 
     /**
      * Sets the initial scale; 2^16 by default.
      *
-     * @param initialScale finite and {@code > 0}
+     * @param initialScale a value whose inverse is a finite normal float
      * @return this builder
+     * @throws IllegalArgumentException if {@code 1 / initialScale} is not a finite normal float
      */
     public DynamicLossScalerBuilder optInitialScale(float initialScale) {
-        this.initialScale = Thresholds.positiveFinite("initialScale", initialScale);
+        this.initialScale = LossScaleRange.checkScale("initialScale", initialScale);
         return this;
     }
 
     /**
      * Sets the factor applied after {@code growthInterval} consecutive clean steps; 2 by default.
      *
-     * @param growthFactor finite and {@code > 1}
+     * @param growthFactor {@code > 1}, with a finite normal inverse
      * @return this builder
+     * @throws IllegalArgumentException otherwise
      */
     public DynamicLossScalerBuilder optGrowthFactor(float growthFactor) {
-        if (!(growthFactor > 1f) || Float.isInfinite(growthFactor)) {
+        if (!(growthFactor > 1f) || !LossScaleRange.hasNormalInverse(growthFactor)) {
             throw new IllegalArgumentException(
-                    "growthFactor must be finite and > 1, got " + growthFactor);
+                    "growthFactor must be > 1 with a finite normal inverse (at most "
+                            + LossScaleRange.MAX_SCALE
+                            + "), got "
+                            + growthFactor);
         }
         this.growthFactor = growthFactor;
         return this;
@@ -45,13 +54,17 @@ public final class DynamicLossScalerBuilder {
     /**
      * Sets the factor applied on a non-finite step; 0.5 by default.
      *
-     * @param backoffFactor in {@code (0, 1)}
+     * @param backoffFactor in {@code (0, 1)}, with a finite normal inverse
      * @return this builder
+     * @throws IllegalArgumentException otherwise
      */
     public DynamicLossScalerBuilder optBackoffFactor(float backoffFactor) {
-        if (!(backoffFactor > 0f && backoffFactor < 1f)) {
+        if (!(backoffFactor < 1f) || !LossScaleRange.hasNormalInverse(backoffFactor)) {
             throw new IllegalArgumentException(
-                    "backoffFactor must be in (0, 1), got " + backoffFactor);
+                    "backoffFactor must be in ["
+                            + LossScaleRange.MIN_SCALE
+                            + ", 1) so that its inverse is a finite normal float, got "
+                            + backoffFactor);
         }
         this.backoffFactor = backoffFactor;
         return this;
@@ -89,24 +102,29 @@ public final class DynamicLossScalerBuilder {
     }
 
     /**
-     * Sets the smallest scale backing off may reach; none by default.
+     * Sets the smallest scale backing off may reach; by default the smallest scale whose inverse is
+     * a finite normal float (about {@code 2.94e-39}). Reaching it logs a warning and raises a
+     * {@code LOSS_SCALE_FLOOR} alert.
      *
-     * @param minScale finite and {@code > 0}
+     * @param minScale a value whose inverse is a finite normal float
      * @return this builder
+     * @throws IllegalArgumentException if {@code 1 / minScale} is not a finite normal float
      */
     public DynamicLossScalerBuilder optMinScale(float minScale) {
-        this.minScale = Thresholds.positiveFinite("minScale", minScale);
+        this.minScale = LossScaleRange.checkScale("minScale", minScale);
         return this;
     }
 
     /**
-     * Sets the largest scale growing may reach; none by default.
+     * Sets the largest scale growing may reach; by default the largest scale whose inverse is a
+     * finite normal float (about {@code 8.5e37}).
      *
-     * @param maxScale finite and {@code > 0}
+     * @param maxScale a value whose inverse is a finite normal float
      * @return this builder
+     * @throws IllegalArgumentException if {@code 1 / maxScale} is not a finite normal float
      */
     public DynamicLossScalerBuilder optMaxScale(float maxScale) {
-        this.maxScale = Thresholds.positiveFinite("maxScale", maxScale);
+        this.maxScale = LossScaleRange.checkScale("maxScale", maxScale);
         return this;
     }
 

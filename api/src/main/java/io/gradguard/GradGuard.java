@@ -26,35 +26,43 @@ public final class GradGuard {
 
     /**
      * Creates a training configuration with the three cooperating parts installed in order: the
-     * loss wrapped in a {@link ScaledLoss} of the listener's scaler, the optimizer wrapped in a
-     * {@link GuardedOptimizer}, and the listener registered first, so that it runs before any
-     * listener added later. Add devices, initializers, evaluators and more listeners to the
-     * returned configuration as usual.
+     * loss wrapped in a {@link ScaledLoss} of the listener's scaler (also without loss scaling, so
+     * that a non-finite loss is recognized as a data fault), the optimizer wrapped in a {@link
+     * GuardedOptimizer}, and the listener registered first, so that it runs before any listener
+     * added later. Add devices, initializers, evaluators and more listeners to the returned
+     * configuration as usual.
      *
      * @param loss the true loss
      * @param optimizer the optimizer that performs real updates
      * @param listener the guard
      * @return a new configuration
+     * @throws IllegalArgumentException if {@code loss} is already a {@link ScaledLoss}
      */
     public static DefaultTrainingConfig trainingConfig(
             Loss loss, Optimizer optimizer, ClippingTrainingListener listener) {
         Objects.requireNonNull(loss, "loss");
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(listener, "listener");
-        Loss trainingLoss =
-                listener.getLossScaler().isEnabled()
-                        ? new ScaledLoss(loss, listener.getLossScaler())
-                        : loss;
+        if (loss instanceof ScaledLoss) {
+            throw new IllegalArgumentException(
+                    "loss is already a ScaledLoss; pass the unscaled loss, which trainingConfig"
+                            + " wraps itself, or the loss would be scaled twice");
+        }
+        Loss trainingLoss = new ScaledLoss(loss, listener.getLossScaler());
         return new DefaultTrainingConfig(trainingLoss)
                 .optOptimizer(new GuardedOptimizer(optimizer, listener))
                 .addTrainingListeners(listener);
     }
 
     /**
-     * Returns DJL's {@code TrainingListener.Defaults.logging()} without its {@link
-     * DivergenceCheckTrainingListener}, which throws on the first NaN loss: with a guard, a
-     * non-finite step is skipped, and divergence is declared by the guard itself after {@code
-     * optMaxConsecutiveSkips} skips in a row.
+     * Returns DJL's {@code TrainingListener.Defaults.logging()} with its {@link
+     * DivergenceCheckTrainingListener} replaced by a guard-aware check. DJL's check throws on the
+     * first NaN loss, even when a guard skips that step. The replacement throws a {@code
+     * TrainingDivergedException} on a NaN or infinite training loss, before the step, unless a
+     * {@link ClippingTrainingListener} on the trainer handles non-finite steps itself (a loss
+     * scaler, {@link NonFinitePolicy#SKIP_STEP} or {@link NonFinitePolicy#ERROR}); such a guard
+     * skips those steps and declares divergence after {@code optMaxConsecutiveSkips} skips in a
+     * row. So non-finite training never passes silently, whatever the policy.
      *
      * @return the listeners
      */
@@ -63,8 +71,8 @@ public final class GradGuard {
     }
 
     /**
-     * Returns DJL's {@code TrainingListener.Defaults.logging(outputDir)} without its divergence
-     * check; see {@link #loggingListeners()}.
+     * Returns DJL's {@code TrainingListener.Defaults.logging(outputDir)} with the guard-aware
+     * divergence check; see {@link #loggingListeners()}.
      *
      * @param outputDir where DJL writes its training logs
      * @return the listeners
@@ -75,7 +83,11 @@ public final class GradGuard {
 
     private static TrainingListener[] withoutDivergenceCheck(TrainingListener[] listeners) {
         return Arrays.stream(listeners)
-                .filter(l -> !(l instanceof DivergenceCheckTrainingListener))
+                .map(
+                        l ->
+                                l instanceof DivergenceCheckTrainingListener
+                                        ? new NonFiniteLossCheck()
+                                        : l)
                 .toArray(TrainingListener[]::new);
     }
 }

@@ -2,11 +2,18 @@ package io.gradguard;
 
 import ai.djl.TrainingDivergedException;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
 import ai.djl.training.Trainer;
+import ai.djl.util.Pair;
+import io.gradguard.event.AlertEvent;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Checks that turn misuse and divergence into clear exceptions. */
 final class GuardChecks {
+
+    private static final Logger logger = LoggerFactory.getLogger(GuardChecks.class);
 
     static final String OPTIMIZER_NOT_GUARDED =
             "The trainer's optimizer is not a GuardedOptimizer of this listener, so loss scaling,"
@@ -16,20 +23,86 @@ final class GuardChecks {
 
     private GuardChecks() {}
 
-    /** Refuses data types that DJL cannot train, before any native call of the guard. */
+    /**
+     * Refuses data types that DJL cannot train, before any native call of the guard. Reads the
+     * model's declared type and the type of every initialized parameter: a loaded TorchScript model
+     * reports float32 whatever its parameters hold.
+     */
     static void checkDataType(Trainer trainer) {
-        DataType type = trainer.getModel().getDataType();
         String engine = trainer.getManager().getEngine().getEngineName();
+        checkDataType(engine, "Model", trainer.getModel().getDataType());
+        for (Pair<String, Parameter> pair : trainer.getModel().getBlock().getParameters()) {
+            Parameter parameter = pair.getValue();
+            if (parameter.isInitialized()) {
+                checkDataType(
+                        engine, "Parameter " + pair.getKey(), parameter.getArray().getDataType());
+            }
+        }
+    }
+
+    private static void checkDataType(String engine, String what, DataType type) {
         if (type == DataType.BFLOAT16) {
             throw new IllegalArgumentException(
-                    "Model data type bfloat16 is not supported: DJL's native code aborts the JVM on"
-                            + " bfloat16 training. Train in float32 or float16.");
+                    what
+                            + " has data type bfloat16, which is not supported: DJL's native code"
+                            + " aborts the JVM on bfloat16 training. Train in float32 or float16.");
         }
         if (type == DataType.FLOAT16 && "MXNet".equals(engine)) {
             throw new IllegalArgumentException(
-                    "Model data type float16 is not supported on the MXNet engine: DJL cannot"
-                            + " initialize float16 parameters there. Use the PyTorch engine for"
-                            + " float16.");
+                    what
+                            + " has data type float16, which is not supported on the MXNet engine:"
+                            + " DJL cannot initialize float16 parameters there. Use the PyTorch"
+                            + " engine for float16.");
+        }
+    }
+
+    /** Refuses a trainer on which this guard, or more than one guard, is registered. */
+    static void checkSingleGuard(Trainer trainer, ClippingTrainingListener self) {
+        int[] counts = new int[2];
+        trainer.notifyListeners(
+                listener -> {
+                    if (listener == self) {
+                        counts[0]++;
+                    } else if (listener instanceof ClippingTrainingListener) {
+                        counts[1]++;
+                    }
+                });
+        if (counts[0] > 1) {
+            throw new IllegalStateException(
+                    "This ClippingTrainingListener is registered "
+                            + counts[0]
+                            + " times on the trainer; register it once (GradGuard.trainingConfig"
+                            + " already registers it, so do not add it again).");
+        }
+        if (counts[1] > 0) {
+            throw new IllegalStateException(
+                    "The trainer has "
+                            + (counts[1] + 1)
+                            + " ClippingTrainingListeners; one guard per trainer, or gradients"
+                            + " would be unscaled and clipped more than once.");
+        }
+    }
+
+    /** Claims the stateful strategy and scaler for a new listener; all or nothing. */
+    static void claim(ClipStrategy strategy, LossScaler scaler) {
+        refuseClaimed(strategy, "strategy");
+        refuseClaimed(scaler, "lossScaler");
+        for (Object component : new Object[] {strategy, scaler}) {
+            if (component instanceof SingleOwner owned && !owned.claim()) {
+                refuseClaimed(component, "component");
+            }
+        }
+    }
+
+    private static void refuseClaimed(Object component, String option) {
+        if (component instanceof SingleOwner owned && owned.claimed()) {
+            throw new IllegalStateException(
+                    option
+                            + " "
+                            + component
+                            + " already belongs to another ClippingTrainingListener; it keeps"
+                            + " per-run state, so build a new one for each listener (or each"
+                            + " build() call).");
         }
     }
 
@@ -49,8 +122,13 @@ final class GuardChecks {
         }
     }
 
-    static String nonFiniteMessage(long step, List<String> names) {
-        return "Non-finite gradients at optimizer step "
+    static String nonFiniteMessage(long step, boolean dataFault, List<String> names) {
+        String what =
+                dataFault
+                        ? "A non-finite loss (a data fault: check this batch's inputs and labels)"
+                        : "Non-finite gradients";
+        return what
+                + " at optimizer step "
                 + step
                 + " in parameters "
                 + names
@@ -58,25 +136,44 @@ final class GuardChecks {
                 + " such steps instead.";
     }
 
+    /** The alert raised when the dynamic scale reaches its floor. */
+    static AlertEvent scaleFloorAlert(long step, float scale) {
+        String message =
+                "the loss scale backed off to its floor "
+                        + scale
+                        + ": gradients overflow even at the smallest scale that unscaling can undo,"
+                        + " so the model produces NaN or infinity by itself. Check the data and"
+                        + " the model; a lower learning rate helps only if the gradient norms grew"
+                        + " before the overflows.";
+        logger.warn("Step {}: {}", step, message);
+        return new AlertEvent(step, AlertEvent.Kind.LOSS_SCALE_FLOOR, scale, scale, message);
+    }
+
     /** Throws when training has really diverged: too many skips in a row. */
     static void checkDivergence(
             int consecutiveSkips, GuardSettings settings, StepGate.Decision decision) {
+        boolean atFloor =
+                settings.scaler() instanceof TrackedLossScaler tracked && tracked.atFloor();
         if (consecutiveSkips >= settings.maxConsecutiveSkips()) {
             throw new TrainingDivergedException(
                     consecutiveSkips
-                            + " consecutive optimizer steps had non-finite gradients and were"
-                            + " skipped; training has diverged. Lower the learning rate, check"
-                            + " the data, or raise optMaxConsecutiveSkips.");
+                            + " consecutive optimizer steps had a non-finite loss or non-finite"
+                            + " gradients and were skipped; training has diverged. "
+                            + (atFloor
+                                    ? "The loss scale is at its floor "
+                                            + settings.scaler().scale()
+                                            + ", so this is not a scaling problem: check the data"
+                                            + " and the model."
+                                    : "Check the data, lower the learning rate, or raise"
+                                            + " optMaxConsecutiveSkips."));
         }
-        if (decision == StepGate.Decision.SKIP
-                && settings.scaler() instanceof DynamicLossScaler dynamic
-                && dynamic.minScale() > Float.MIN_VALUE
-                && dynamic.scale() <= dynamic.minScale()
-                && consecutiveSkips > 1) {
+        if (decision == StepGate.Decision.SKIP && atFloor && consecutiveSkips > 1) {
             throw new TrainingDivergedException(
-                    "The loss scale reached its minimum "
-                            + dynamic.minScale()
-                            + " and gradients still overflow; training has diverged.");
+                    "The loss scale reached its floor "
+                            + settings.scaler().scale()
+                            + " and gradients still overflow; training has diverged. At this scale"
+                            + " the overflow is not a scaling problem: check the data and the"
+                            + " model.");
         }
     }
 }

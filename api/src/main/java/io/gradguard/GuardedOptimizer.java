@@ -8,6 +8,8 @@ import ai.djl.training.optimizer.Optimizer;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * An {@link Optimizer} decorator that lets a {@link ClippingTrainingListener} skip or delay
@@ -28,13 +30,29 @@ import java.util.concurrent.ConcurrentHashMap;
  * DJL's first {@code Trainer.step()} throws if all gradients sum to exactly zero; gradients are
  * only ever zeroed here, inside the update, after that check.
  *
+ * <p>The decorator never updates a parameter whose step its listener did not process: an update
+ * before the listener's first decision, or a second update of a parameter since the listener last
+ * decided (the listener is not registered on the trainer, or {@code Trainer.step()} ran twice for
+ * one batch), throws an {@link IllegalStateException} and leaves the weights untouched. Where the
+ * engine swallows that exception (MXNet calls {@code update} from native code), it is logged and
+ * thrown again by the {@link ScaledLoss} at the next forward pass.
+ *
+ * <p>Master weights: the float32 master of a float16 weight is taken from the weight at its first
+ * update and is the truth from then on; each update writes the float16 weight from it. A change
+ * made to a float16 weight in place outside the optimizer is therefore overwritten at the next
+ * update, unless {@link #resyncMasterWeights()} is called after it.
+ *
  * <p>Usually installed by {@link GradGuard#trainingConfig}.
  */
 public final class GuardedOptimizer extends Optimizer {
 
+    private static final Logger logger = LoggerFactory.getLogger(GuardedOptimizer.class);
+
     private final Optimizer delegate;
     private final StepGate gate;
     private final Map<String, NDArray> masters = new ConcurrentHashMap<>();
+    private final LossScaler scaler;
+    private volatile boolean refusalLogged;
 
     /**
      * Wraps an optimizer so that a listener's decisions apply to it.
@@ -49,6 +67,7 @@ public final class GuardedOptimizer extends Optimizer {
             throw new IllegalArgumentException("delegate is already a GuardedOptimizer");
         }
         this.gate = Objects.requireNonNull(listener, "listener").gate();
+        this.scaler = listener.getLossScaler();
         gate.attachOptimizer();
     }
 
@@ -64,8 +83,14 @@ public final class GuardedOptimizer extends Optimizer {
     /** {@inheritDoc} */
     @Override
     public void update(String parameterId, NDArray weight, NDArray grad) {
-        gate.countUpdate();
-        switch (gate.decision()) {
+        StepGate.Decision decision;
+        try {
+            decision = gate.admit(parameterId, weight);
+        } catch (IllegalStateException e) {
+            refuse(e);
+            throw e;
+        }
+        switch (decision) {
             case HOLD -> {
                 // An accumulation micro-step: keep everything.
             }
@@ -80,6 +105,34 @@ public final class GuardedOptimizer extends Optimizer {
                     gate.zeroGradients(parameterId, weight);
                 }
             }
+        }
+    }
+
+    /**
+     * Drops the float32 master weights, so that the next update of each float16 parameter starts
+     * from its current float16 value. Call it after changing float16 weights outside the optimizer
+     * (loading, editing or averaging them in place); otherwise the next update overwrites such an
+     * edit with the master copy.
+     */
+    public void resyncMasterWeights() {
+        for (NDArray master : masters.values()) {
+            master.close();
+        }
+        masters.clear();
+    }
+
+    /**
+     * Makes a refusal visible even where the engine swallows exceptions thrown inside {@code
+     * update} (MXNet calls it from native code): logged once, and raised again by the {@link
+     * ScaledLoss} at the next forward pass.
+     */
+    private void refuse(IllegalStateException e) {
+        if (!refusalLogged) {
+            refusalLogged = true;
+            logger.error("{}", e.getMessage());
+        }
+        if (scaler instanceof TrackedLossScaler tracked) {
+            tracked.raiseWiringError(e.getMessage());
         }
     }
 

@@ -28,7 +28,7 @@ public interface LossScaler {
     /**
      * Returns the current scale {@code S}.
      *
-     * @return the scale, finite and positive
+     * @return the scale, with a finite normal inverse
      */
     float scale();
 
@@ -57,6 +57,17 @@ public interface LossScaler {
      * @param foundNonFinite whether the step's unscaled gradients held NaN or infinity
      */
     void update(boolean foundNonFinite);
+
+    /**
+     * Records an optimizer step that was skipped because its loss itself was non-finite: a data
+     * fault, not an overflow. Backing off would not help such a step, so the scale, the growth
+     * tracker and the hysteresis counter stay as they are; only the next step begins. Call it
+     * instead of {@link #update(boolean)} for that step.
+     *
+     * <p>PyTorch's GradScaler cannot tell the two apart: with a non-finite loss on every other
+     * batch it halves the scale each time until the good batches' gradients underflow.
+     */
+    void recordDataFault();
 
     /**
      * Returns a snapshot of the state to save with a checkpoint.
@@ -139,12 +150,13 @@ public interface LossScaler {
     /**
      * Returns a scaler with a constant scale. Non-finite steps are still detected and skipped.
      *
-     * @param scale the scale; finite and {@code > 0}
+     * @param scale the scale; its inverse must be a finite normal float (about {@code [2.94e-39,
+     *     8.5e37]})
      * @return a new fixed scaler
-     * @throws IllegalArgumentException if {@code scale} is not finite or not positive
+     * @throws IllegalArgumentException if {@code 1 / scale} is not a finite normal float
      */
     static LossScaler fixed(float scale) {
-        return new FixedLossScaler(Thresholds.positiveFinite("scale", scale), true);
+        return new FixedLossScaler(LossScaleRange.checkScale("scale", scale), true);
     }
 
     /**

@@ -3,7 +3,7 @@ package io.gradguard;
 /**
  * The saved state of a {@link LossScaler}.
  *
- * @param scale the current scale; finite and {@code > 0}
+ * @param scale the current scale; its inverse is a finite normal float
  * @param growthTracker consecutive clean steps since the last change of scale, {@code >= 0}
  * @param overflowStreak consecutive non-finite steps not yet acted on (hysteresis), {@code >= 0}
  */
@@ -17,7 +17,7 @@ public record LossScalerState(float scale, int growthTracker, int overflowStreak
      * @param overflowStreak the record component {@code overflowStreak}
      */
     public LossScalerState {
-        Thresholds.positiveFinite("scale", scale);
+        LossScaleRange.checkScale("scale", scale);
         if (growthTracker < 0) {
             throw new IllegalArgumentException("growthTracker must be >= 0, got " + growthTracker);
         }

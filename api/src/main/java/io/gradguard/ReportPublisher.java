@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
+import io.gradguard.event.AlertEvent;
+import io.gradguard.event.GuardEventPublisher;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -86,7 +88,8 @@ final class ReportPublisher {
                             s.lossScale(),
                             m.nonFinite(),
                             false,
-                            s.microBatches()),
+                            s.microBatches(),
+                            m.dataFault()),
                     null,
                     null);
         }
@@ -128,6 +131,19 @@ final class ReportPublisher {
             } catch (RuntimeException e) {
                 logger.warn(
                         "Step observer {} threw at step {}; ignored", observer, report.step(), e);
+            }
+        }
+    }
+
+    /** Publishes an alert raised by the guard itself to every {@link GuardEventPublisher}. */
+    void alert(AlertEvent event) {
+        for (StepObserver observer : settings.observers()) {
+            if (observer instanceof GuardEventPublisher events) {
+                try {
+                    events.publish(event);
+                } catch (RuntimeException e) {
+                    logger.warn("Step observer {} threw on alert {}; ignored", observer, event, e);
+                }
             }
         }
     }

@@ -14,20 +14,32 @@ import java.util.Objects;
  * methods (what {@code EvaluatorTrainingListener}, the progress bar and {@code TrainingResult}
  * read) delegate to the wrapped loss, so they see unscaled values. The name is the wrapped loss's
  * name.
+ *
+ * <p>While a {@link ClippingTrainingListener} guards a trainer whose loss this is, every value
+ * {@link #evaluate} returns is also checked, on the device, for NaN and infinity, so that the guard
+ * can tell a data fault (a non-finite loss) from an overflow (a finite loss whose scaled gradients
+ * overflow). Wrapping a {@code ScaledLoss} again is refused.
  */
 public final class ScaledLoss extends Loss {
 
     private final Loss loss;
     private final LossScaler scaler;
+    private volatile LossFaultRecorder faults;
 
     /**
      * Wraps a loss.
      *
      * @param loss the true loss
      * @param scaler the scaler whose current scale multiplies the loss for backward
+     * @throws IllegalArgumentException if {@code loss} is already a {@code ScaledLoss}
      */
     public ScaledLoss(Loss loss, LossScaler scaler) {
         super(Objects.requireNonNull(loss, "loss").getName());
+        if (loss instanceof ScaledLoss) {
+            throw new IllegalArgumentException(
+                    "loss is already a ScaledLoss; wrap the unscaled loss, or the loss would be"
+                            + " scaled twice");
+        }
         this.loss = loss;
         this.scaler = Objects.requireNonNull(scaler, "scaler");
     }
@@ -56,11 +68,25 @@ public final class ScaledLoss extends Loss {
      * @param labels the labels
      * @param predictions the predictions
      * @return the scaled loss for backward
+     * @throws IllegalStateException if a {@link GuardedOptimizer} of this scaler's listener refused
+     *     an update because the listener did not process the step
      */
     @Override
     public NDArray evaluate(NDList labels, NDList predictions) {
+        if (scaler instanceof TrackedLossScaler tracked) {
+            tracked.checkWiring();
+        }
         NDArray value = loss.evaluate(labels, predictions);
+        LossFaultRecorder recorder = faults;
+        if (recorder != null) {
+            recorder.record(value);
+        }
         return scaler.isEnabled() ? multiply(value, scaler) : value;
+    }
+
+    /** Starts or stops recording non-finite losses for a listener; {@code null} stops. */
+    void recordFaultsInto(LossFaultRecorder recorder) {
+        faults = recorder;
     }
 
     @Override

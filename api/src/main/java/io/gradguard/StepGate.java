@@ -10,6 +10,12 @@ import java.util.Set;
 /**
  * The decision a {@link ClippingTrainingListener} passes to its {@link GuardedOptimizer} for the
  * coming {@code Trainer.step()}, and what the optimizer needs to act on it.
+ *
+ * <p>A decision is good for one step: DJL's parameter store updates each parameter once per device
+ * per step, so the second update of the same parameter on the same device since the listener last
+ * decided means that the listener did not process this step (it is not registered on the trainer,
+ * or {@code Trainer.step()} ran twice for one batch). {@link #admit} refuses that update, and every
+ * update before the listener's first decision.
  */
 final class StepGate {
 
@@ -23,21 +29,45 @@ final class StepGate {
         HOLD
     }
 
+    static final String NOT_PROCESSED =
+            "GuardedOptimizer refused to update: its ClippingTrainingListener did not process this"
+                    + " step, so the gradients were not unscaled, checked or clipped. Register the"
+                    + " listener on the trainer (GradGuard.trainingConfig does it) and call"
+                    + " Trainer.step() once per training batch.";
+
     private Decision decision = Decision.APPLY;
+    private boolean decided;
     private Map<String, List<NDArray>> parameterArrays = Map.of();
     private GradientOps ops = GradientOps.generic();
     private boolean zeroAfterApply;
     private boolean optimizerAttached;
     private long updateCalls;
+    private final Set<String> admittedThisStep = new HashSet<>();
     private final Set<String> zeroedThisStep = new HashSet<>();
 
     Decision decision() {
         return decision;
     }
 
-    void decide(Decision next) {
+    synchronized void decide(Decision next) {
         decision = next;
+        decided = true;
+        admittedThisStep.clear();
         zeroedThisStep.clear();
+    }
+
+    /**
+     * Admits one optimizer update of a parameter on a device and returns the decision to apply.
+     *
+     * @throws IllegalStateException if the listener has not decided since this parameter's last
+     *     update on this device
+     */
+    synchronized Decision admit(String parameterId, NDArray weight) {
+        updateCalls++;
+        if (!decided || !admittedThisStep.add(parameterId + '@' + weight.getDevice())) {
+            throw new IllegalStateException(NOT_PROCESSED);
+        }
+        return decision;
     }
 
     void bind(Map<String, List<NDArray>> arrays, GradientOps gradientOps, boolean zeroAfter) {
@@ -58,10 +88,6 @@ final class StepGate {
         return optimizerAttached;
     }
 
-    void countUpdate() {
-        updateCalls++;
-    }
-
     long updateCalls() {
         return updateCalls;
     }
@@ -71,7 +97,7 @@ final class StepGate {
      * {@code fallback} is used when the parameter is unknown (its array is the real one, as with
      * DJL's local parameter server).
      */
-    void zeroGradients(String parameterId, NDArray fallback) {
+    synchronized void zeroGradients(String parameterId, NDArray fallback) {
         if (!zeroedThisStep.add(parameterId)) {
             return;
         }

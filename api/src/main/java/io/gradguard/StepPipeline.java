@@ -22,7 +22,9 @@ final class StepPipeline {
     private final List<NDArray> grads = new ArrayList<>();
     private final List<NDArray> weights = new ArrayList<>();
     private final List<String> names = new ArrayList<>();
+    private final List<String> ids = new ArrayList<>();
     private NDArray flag;
+    private NDArray lossFlag;
     private NDArray perTensorFlags;
     private NDArray preClipNorms;
     private ClipOutcome outcome;
@@ -36,11 +38,13 @@ final class StepPipeline {
     boolean gather(TrainableParameters parameters) {
         List<NDArray> gathered = parameters.gather(scope, g -> ops.zeroInPlace(List.of(g)));
         List<NDArray> values = parameters.primaryValues();
+        List<String> parameterIds = parameters.ids();
         for (int i = 0; i < gathered.size(); i++) {
             if (gathered.get(i) != null) {
                 grads.add(gathered.get(i));
                 weights.add(values.get(i));
                 names.add(parameters.names().get(i));
+                ids.add(parameterIds.get(i));
             }
         }
         return !grads.isEmpty();
@@ -54,9 +58,27 @@ final class StepPipeline {
         return names;
     }
 
-    /** Multiplies by 1/S and records the non-finite flag, in one pass. */
+    List<String> ids() {
+        return ids;
+    }
+
+    /**
+     * Multiplies by 1/S and records the non-finite flag, in one pass. The fused kernels check the
+     * scaled values; that is the same as checking the unscaled ones when {@code 1/S <= 1}, since a
+     * finite value times a factor of at most 1 stays finite. For {@code S < 1} a finite scaled
+     * value can overflow when unscaled, so the unscaled gradients, which the optimizer will use,
+     * are checked again.
+     */
     void unscaleAndCheck(LossScaler scaler) {
         flag = ops.unscaleAndCheck(grads, TrackedLossScaler.inverseOn(scaler, grads.get(0)));
+        if (scaler.inverseScale() > 1f) {
+            flag = flag.maximum(ops.nonFiniteFlag(grads));
+        }
+    }
+
+    /** Adds the flag of a non-finite loss in the window, taken from {@code recorder}, if any. */
+    void takeLossFlag(LossFaultRecorder recorder) {
+        lossFlag = recorder == null ? null : recorder.take(scope);
     }
 
     /** Records the non-finite flag without changing the gradients. */
@@ -90,29 +112,36 @@ final class StepPipeline {
         outcome = strategy.apply(new ClipContext(ops, grads, weights, names, multiplier, step));
     }
 
+    /** Returns whether the gradients were checked, so that a skip decision can be made. */
     boolean hasFlag() {
         return flag != null;
     }
 
     /**
-     * Returns {@code [norm, coef, clipped, flag, perTensorFlags...]} as one float32 array, for one
-     * read.
+     * Returns {@code [norm, coef, clipped, flag, lossFlag, perTensorFlags...]} as one float32
+     * array, for one read ({@link StepMeasurement#of} decodes it).
      */
     NDArray pack() {
-        NDArray f = flag != null ? flag : outcome.clipped().zerosLike();
+        NDArray zero = outcome.clipped().zerosLike();
+        NDArray f = flag != null ? flag : zero;
+        NDArray l = lossFlag != null ? lossFlag.toType(zero.getDataType(), false) : zero;
         NDArray head =
                 NDArrays.stack(
                         new NDList(
-                                outcome.totalNorm(), outcome.coefficient(), outcome.clipped(), f));
+                                outcome.totalNorm(),
+                                outcome.coefficient(),
+                                outcome.clipped(),
+                                f.toType(zero.getDataType(), false),
+                                l));
         return perTensorFlags == null ? head : head.concat(perTensorFlags);
     }
 
-    /** Returns the names whose flag is set in a packed read (after the four step values). */
+    /** Returns the names whose flag is set in a packed read (after the five step values). */
     List<String> nonFiniteNames(float[] packed) {
         List<String> bad = new ArrayList<>();
-        for (int i = 4; i < packed.length; i++) {
+        for (int i = StepMeasurement.SIZE; i < packed.length; i++) {
             if (packed[i] > 0f) {
-                bad.add(names.get(i - 4));
+                bad.add(names.get(i - StepMeasurement.SIZE));
             }
         }
         return bad;

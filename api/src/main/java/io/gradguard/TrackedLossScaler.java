@@ -14,6 +14,7 @@ abstract class TrackedLossScaler implements LossScaler {
     private final UnscaleTracker tracker = new UnscaleTracker();
     private final ScalarSlot scaleSlot = new ScalarSlot();
     private final ScalarSlot inverseSlot = new ScalarSlot();
+    private volatile String wiringError;
 
     /**
      * Returns {@code S} as a float32 device scalar beside {@code like}, for any scaler: a slot that
@@ -47,6 +48,37 @@ abstract class TrackedLossScaler implements LossScaler {
     public final void update(boolean foundNonFinite) {
         tracker.newStep();
         onUpdate(foundNonFinite);
+    }
+
+    @Override
+    public final void recordDataFault() {
+        tracker.newStep();
+    }
+
+    /** Records a wiring error that {@link ScaledLoss} raises at the next forward pass. */
+    void raiseWiringError(String message) {
+        wiringError = message;
+    }
+
+    /**
+     * Throws the recorded wiring error, if any.
+     *
+     * @throws IllegalStateException if a {@link GuardedOptimizer} refused an update
+     */
+    void checkWiring() {
+        String message = wiringError;
+        if (message != null) {
+            throw new IllegalStateException(message);
+        }
+    }
+
+    /**
+     * Returns whether the scale sits at its lower bound, where backing off can go no further.
+     *
+     * @return whether the scale is at its floor
+     */
+    boolean atFloor() {
+        return false;
     }
 
     /**

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@link ClipStrategy#zClip(float, float, float, int)}: ZClip (Kumar, Owen, Roy Chowdhury, Güra,
@@ -28,7 +29,19 @@ import java.util.Map;
  * Clipping uses {@code clip_grad_norm_}'s coefficient {@code min(1, t / (g + 1e-6))}. Non-finite
  * norms leave the state unchanged.
  */
-final class ZClip implements StatefulClipStrategy {
+final class ZClip implements StatefulClipStrategy, SingleOwner {
+
+    private final AtomicBoolean owned = new AtomicBoolean();
+
+    @Override
+    public boolean claim() {
+        return owned.compareAndSet(false, true);
+    }
+
+    @Override
+    public boolean claimed() {
+        return owned.get();
+    }
 
     static final String NAME = "zClip";
     private static final double EPS = 1e-6;

@@ -52,16 +52,16 @@ public class LossScalerTest {
     }
 
     @Test
-    public void growthNeverProducesInfinity() {
+    public void growthStopsWhereTheInverseStopsBeingNormal() {
+        // 1/2^126 = 2^-126 = Float.MIN_NORMAL, the last normal inverse; 1/2^127 is subnormal.
         LossScaler scaler =
-                LossScaler.dynamicBuilder()
-                        .optInitialScale(Float.MAX_VALUE / 1.5f)
-                        .optGrowthInterval(1)
-                        .build();
-        float before = scaler.scale();
-        scaler.update(false); // MAX/1.5 * 2 overflows: the scale stays, the tracker resets
-        assertEquals(scaler.scale(), before);
+                LossScaler.dynamicBuilder().optInitialScale(0x1p125f).optGrowthInterval(1).build();
+        scaler.update(false);
+        assertEquals(scaler.scale(), 0x1p126f);
+        scaler.update(false); // 2^127 would have a subnormal inverse: the scale stays
+        assertEquals(scaler.scale(), 0x1p126f);
         assertEquals(scaler.state().growthTracker(), 0);
+        assertEquals(scaler.inverseScale(), Float.MIN_NORMAL);
     }
 
     @Test

@@ -8,8 +8,10 @@ import java.util.Objects;
  * @param step the 0-based optimizer step at which the alert was raised
  * @param kind what was detected
  * @param value the measured value: the clip rate in [0, 1] for {@link Kind#CLIP_RATE}, the spike's
- *     norm for {@link Kind#SPIKE} and {@link Kind#RECURRING_SPIKE}
- * @param limit the value it was compared with: the rate threshold, or the spike threshold
+ *     norm for {@link Kind#SPIKE} and {@link Kind#RECURRING_SPIKE}, the loss scale for {@link
+ *     Kind#LOSS_SCALE_FLOOR}
+ * @param limit the value it was compared with: the rate threshold, the spike threshold, or the
+ *     scale's floor
  * @param message a readable explanation with likely causes
  */
 public record AlertEvent(long step, Kind kind, double value, double limit, String message)
@@ -51,6 +53,11 @@ public record AlertEvent(long step, Kind kind, double value, double limit, Strin
         /** A step's norm was far above the recent distribution, or non-finite. */
         SPIKE,
         /** A spike recurred on the same dataset examples in a later epoch: likely bad data. */
-        RECURRING_SPIKE
+        RECURRING_SPIKE,
+        /**
+         * The dynamic loss scale backed off to its floor: gradients overflow even at the smallest
+         * scale that unscaling can undo, so the model produces non-finite values by itself.
+         */
+        LOSS_SCALE_FLOOR
     }
 }

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * ClippingTrainingListener.builder()...optObserver(events)...
  * }</pre>
  *
- * <p>Per step, in this order: an {@link OverflowEvent} when a non-finite gradient was found, a
+ * <p>Per step, in this order: an {@link OverflowEvent} when a non-finite gradient was found with a
+ * finite loss (a non-finite loss is a data fault, reported by {@code StepReport.dataFault()}), a
  * {@link SkippedEvent} when the update was skipped, a {@link ClippedEvent} when the strategy
  * changed the gradient of an applied step (a skipped step never counts as clipped). Monitors
  * publish {@link AlertEvent}s through {@link #publish(GuardEvent)}.
@@ -110,7 +111,7 @@ public final class GuardEventPublisher implements StepObserver {
      */
     @Override
     public void onStep(StepReport report, StepDetails details) {
-        if (report.nonFinite()) {
+        if (report.nonFinite() && !report.dataFault()) {
             publish(
                     new OverflowEvent(
                             report.step(),

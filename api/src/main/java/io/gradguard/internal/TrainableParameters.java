@@ -9,16 +9,22 @@ import ai.djl.training.Trainer;
 import ai.djl.util.Pair;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The trainable parameters of a trainer's model and their gradients on every training device.
  *
- * <p>Frozen parameters (those that do not require a gradient) are left out. When the trainer trains
- * on several devices, the gradient that the optimizer will use is the sum over devices (DJL's
- * parameter servers add device {@code i} into device 0); {@link #gather} performs that reduction
- * onto the first device and zeroes the other copies, so that the clipped sum is what the optimizer
- * sees.
+ * <p>Frozen parameters (those that do not require a gradient) are left out, and a parameter that
+ * the block lists under several names (tied weights: one block added twice) is held once, under its
+ * first name, as DJL's parameter store updates it once. The set is a snapshot: {@link
+ * #isCurrent(Trainer)} tells, on the host alone, whether freezing or unfreezing has changed it
+ * since. When the trainer trains on several devices, the gradient that the optimizer will use is
+ * the sum over devices (DJL's parameter servers add device {@code i} into device 0); {@link
+ * #gather} performs that reduction onto the first device and zeroes the other copies, so that the
+ * clipped sum is what the optimizer sees.
  */
 public final class TrainableParameters {
 
@@ -48,9 +54,13 @@ public final class TrainableParameters {
     public static TrainableParameters of(Trainer trainer) {
         List<String> names = new ArrayList<>();
         List<Parameter> params = new ArrayList<>();
+        Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<NDArray> seenArrays = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Pair<String, Parameter> pair : trainer.getModel().getBlock().getParameters()) {
             Parameter parameter = pair.getValue();
-            if (parameter.requiresGradient() && parameter.isInitialized()) {
+            if (isTrainable(parameter)
+                    && seen.add(parameter)
+                    && seenArrays.add(parameter.getArray())) {
                 names.add(pair.getKey());
                 params.add(parameter);
             }
@@ -65,6 +75,80 @@ public final class TrainableParameters {
         }
         ParameterStore store = needStore ? parameterStore(trainer) : null;
         return new TrainableParameters(List.copyOf(names), List.copyOf(params), devices, store);
+    }
+
+    /**
+     * Returns whether this snapshot still holds exactly the trainable parameters of the trainer's
+     * model: no parameter frozen, unfrozen or initialized since. Host-only (no device access),
+     * linear in the number of parameters.
+     *
+     * @param trainer the trainer the snapshot was taken from
+     * @return {@code false} if the set has changed and a new snapshot is needed
+     */
+    public boolean isCurrent(Trainer trainer) {
+        int index = 0;
+        Set<Parameter> seen = null;
+        Set<NDArray> seenArrays = null;
+        for (Pair<String, Parameter> pair : trainer.getModel().getBlock().getParameters()) {
+            Parameter parameter = pair.getValue();
+            if (!isTrainable(parameter)) {
+                continue;
+            }
+            if (index < parameters.size() && parameters.get(index) == parameter) {
+                index++;
+                continue;
+            }
+            // Not the next one in order: either a repeated (tied) parameter or a change.
+            if (seen == null) {
+                seen = Collections.newSetFromMap(new IdentityHashMap<>());
+                seenArrays = Collections.newSetFromMap(new IdentityHashMap<>());
+                for (Parameter p : parameters) {
+                    seen.add(p);
+                    seenArrays.add(p.getArray());
+                }
+            }
+            if (!seen.contains(parameter) && !seenArrays.contains(parameter.getArray())) {
+                return false;
+            }
+        }
+        return index == parameters.size();
+    }
+
+    /**
+     * Returns the parameters of this snapshot that are no longer trainable in {@code next}.
+     *
+     * @param next a newer snapshot
+     * @return the parameters that left the set, on every device
+     */
+    public List<NDArray> valuesLeftIn(TrainableParameters next) {
+        Set<Parameter> kept = Collections.newSetFromMap(new IdentityHashMap<>());
+        kept.addAll(next.parameters);
+        List<NDArray> left = new ArrayList<>();
+        for (Parameter p : parameters) {
+            if (!kept.contains(p) && p.isInitialized()) {
+                for (int d = 0; d < devices.length; d++) {
+                    left.add(valueOn(p, d));
+                }
+            }
+        }
+        return left;
+    }
+
+    /**
+     * Returns the parameter ids, index-aligned with {@link #names()}.
+     *
+     * @return the ids DJL's optimizers receive
+     */
+    public List<String> ids() {
+        List<String> ids = new ArrayList<>(parameters.size());
+        for (Parameter p : parameters) {
+            ids.add(p.getId());
+        }
+        return ids;
+    }
+
+    private static boolean isTrainable(Parameter parameter) {
+        return parameter.requiresGradient() && parameter.isInitialized();
     }
 
     /**

@@ -153,7 +153,7 @@ public abstract class AccumulationKit {
             builder.optGradientOps(ops());
         }
         ClippingTrainingListener guard = builder.build();
-        InjectingLoss loss = new InjectingLoss();
+        InjectingLoss loss = InjectingLoss.overflowing();
         try (TinyRegression problem = new TinyRegression(engineName(), 41)) {
             Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.01f)).build();
             try (Trainer trainer =

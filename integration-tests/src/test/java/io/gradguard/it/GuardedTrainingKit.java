@@ -43,7 +43,7 @@ public abstract class GuardedTrainingKit {
         try (TinyRegression problem = new TinyRegression(engineName(), 81)) {
             try (Trainer trainer =
                     problem.newTrainer(
-                            GradGuard.trainingConfig(new InjectingLoss(), adam(), guard)
+                            GradGuard.trainingConfig(InjectingLoss.nonFinite(), adam(), guard)
                                     .addTrainingListeners(GradGuard.loggingListeners()),
                             81)) {
                 trainer.setMetrics(new ai.djl.metric.Metrics());
@@ -72,7 +72,7 @@ public abstract class GuardedTrainingKit {
                         .optLossScaler(LossScaler.fixed(64f))
                         .optAccumulationSteps(2)
                         .build();
-        InjectingLoss loss = new InjectingLoss();
+        InjectingLoss loss = InjectingLoss.overflowing();
         List<Boolean> applied = new ArrayList<>();
         try (TinyRegression problem = new TinyRegression(engineName(), 82);
                 Trainer trainer =

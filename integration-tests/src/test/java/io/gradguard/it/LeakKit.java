@@ -78,7 +78,7 @@ public abstract class LeakKit {
                             .build());
         }
         ClippingTrainingListener guard = builder.build();
-        InjectingLoss loss = new InjectingLoss();
+        InjectingLoss loss = InjectingLoss.overflowing();
         Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.001f)).build();
         try (TinyRegression problem = new TinyRegression(engineName(), 61, dataType(mode));
                 Trainer trainer =

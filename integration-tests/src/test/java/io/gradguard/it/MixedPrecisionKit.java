@@ -79,11 +79,16 @@ public abstract class MixedPrecisionKit {
         LossScaler scaler = LossScaler.dynamicBuilder().optInitialScale(1024f).build();
         List<StepReport> reports = new ArrayList<>();
         List<float[]> faulted =
-                run(guard(scaler, 2f), new InjectingLoss(), Set.of(), Set.of(2, 5), reports);
+                run(
+                        guard(scaler, 2f),
+                        InjectingLoss.overflowing(),
+                        Set.of(),
+                        Set.of(2, 5),
+                        reports);
         List<float[]> clean =
                 run(
                         guard(LossScaler.dynamicBuilder().optInitialScale(1024f).build(), 2f),
-                        new InjectingLoss(),
+                        InjectingLoss.overflowing(),
                         Set.of(2, 5),
                         Set.of(),
                         new ArrayList<>());
@@ -142,7 +147,7 @@ public abstract class MixedPrecisionKit {
                         () ->
                                 run(
                                         guard,
-                                        new InjectingLoss(),
+                                        InjectingLoss.nonFinite(),
                                         Set.of(),
                                         Set.of(1),
                                         new ArrayList<>()));
@@ -164,7 +169,7 @@ public abstract class MixedPrecisionKit {
                         () ->
                                 run(
                                         guard,
-                                        new InjectingLoss(),
+                                        InjectingLoss.nonFinite(),
                                         Set.of(),
                                         Set.of(1, 2, 3, 4),
                                         new ArrayList<>()));

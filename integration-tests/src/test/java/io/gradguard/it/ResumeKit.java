@@ -92,7 +92,7 @@ public abstract class ResumeKit {
             Supplier<Optimizer> optimizer) {
         List<StepReport> reports = new ArrayList<>();
         ClippingTrainingListener guard = guard(reports);
-        InjectingLoss loss = new InjectingLoss();
+        InjectingLoss loss = InjectingLoss.overflowing();
         try (TinyRegression problem = new TinyRegression(engineName(), 51)) {
             if (from > 0) {
                 problem.model().load(dir, "ckpt");
@@ -207,7 +207,8 @@ public abstract class ResumeKit {
         try (TinyRegression problem = new TinyRegression(engineName(), 51);
                 Trainer trainer =
                         problem.newTrainer(
-                                GradGuard.trainingConfig(new InjectingLoss(), sgd(), guard), 51);
+                                GradGuard.trainingConfig(InjectingLoss.overflowing(), sgd(), guard),
+                                51);
                 NDManager manager = trainer.getManager().newSubManager()) {
             List<Batch> micro = problem.explicitBatches(manager, MICRO, 1);
             GuardedTraining.trainBatch(trainer, micro.get(0));
