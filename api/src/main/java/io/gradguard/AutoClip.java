@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.gradguard.internal.RollingPercentile;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -29,6 +30,8 @@ final class AutoClip implements StatefulClipStrategy, SingleOwner {
     }
 
     static final String NAME = "autoClip";
+    private static final Set<String> KEYS =
+            Set.of("strategy", "percentile", "historySize", "history", "threshold");
 
     private final float percentile;
     private final RollingPercentile history;
@@ -52,10 +55,7 @@ final class AutoClip implements StatefulClipStrategy, SingleOwner {
         if (Float.isFinite(norm)) {
             history.add(norm);
         }
-        float threshold =
-                history.size() == 0
-                        ? Float.POSITIVE_INFINITY
-                        : (float) history.percentile(percentile);
+        float threshold = thresholdOf(history);
         lastThreshold = threshold;
         return HostClip.clipAt(context, total, norm, threshold);
     }
@@ -76,23 +76,46 @@ final class AutoClip implements StatefulClipStrategy, SingleOwner {
         return java.util.Collections.unmodifiableMap(state);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Every key is checked: the configuration ({@code percentile}, {@code historySize}) must
+     * equal this instance's; {@code history} holds at most {@code historySize} finite norms {@code
+     * >= 0}; {@code threshold} is {@code +Infinity} for an empty history and otherwise exactly the
+     * {@code percentile}-th percentile of the history, as {@link #apply} computes it.
+     */
     @Override
     public void restore(Map<String, Object> state) {
-        StateMaps.checkStrategy(state, NAME);
+        StateMaps.checkShape(state, NAME, KEYS);
         StateMaps.sameConfig(state, "percentile", percentile);
-        double[] values = StateMaps.doubles(state, "history");
-        float threshold = StateMaps.number(state, "threshold").floatValue();
+        StateMaps.sameConfig(state, "historySize", history.capacity());
+        double[] values = StateMaps.norms(state, "history", history.capacity(), "historySize");
+        float threshold = StateMaps.threshold(state, "threshold", Float.POSITIVE_INFINITY);
+        RollingPercentile restored = new RollingPercentile(history.capacity());
         for (double v : values) {
-            if (!Double.isFinite(v)) {
-                throw new IllegalArgumentException(
-                        "state key history must hold finite norms, got " + v);
-            }
+            restored.add(v);
+        }
+        float expected = thresholdOf(restored);
+        if (Float.compare(threshold, expected) != 0) {
+            throw new IllegalArgumentException(
+                    "strategy state key threshold is "
+                            + threshold
+                            + " but the p"
+                            + percentile
+                            + " of the "
+                            + values.length
+                            + " norms in history is "
+                            + expected);
         }
         history.clear();
-        for (int i = Math.max(0, values.length - history.capacity()); i < values.length; i++) {
-            history.add(values[i]);
+        for (double v : values) {
+            history.add(v);
         }
         lastThreshold = threshold;
+    }
+
+    private float thresholdOf(RollingPercentile norms) {
+        return norms.size() == 0 ? Float.POSITIVE_INFINITY : (float) norms.percentile(percentile);
     }
 
     @Override

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,8 @@ final class CalibratingClip implements ThresholdCalibration, SingleOwner {
     }
 
     static final String NAME = "calibrate";
+    private static final Set<String> KEYS =
+            Set.of("strategy", "steps", "percentile", "adopt", "observed");
     private static final Logger logger = LoggerFactory.getLogger(CalibratingClip.class);
 
     private final float percentile;
@@ -146,23 +149,20 @@ final class CalibratingClip implements ThresholdCalibration, SingleOwner {
         return Collections.unmodifiableMap(state);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Every key is checked: the configuration ({@code steps}, {@code percentile}, {@code adopt})
+     * must equal this instance's, and {@code observed} holds at most {@code steps} finite norms
+     * {@code >= 0}. A full observation recomputes the recommendation.
+     */
     @Override
     public void restore(Map<String, Object> state) {
-        StateMaps.checkStrategy(state, NAME);
+        StateMaps.checkShape(state, NAME, KEYS);
         StateMaps.sameConfig(state, "steps", observed.length);
         StateMaps.sameConfig(state, "percentile", percentile);
-        if (StateMaps.bool(state, "adopt") != adopt) {
-            throw new IllegalArgumentException(
-                    "state key adopt is " + !adopt + " but this strategy was built with " + adopt);
-        }
-        double[] values = StateMaps.doubles(state, "observed");
-        if (values.length > observed.length) {
-            throw new IllegalArgumentException(
-                    "state key observed has "
-                            + values.length
-                            + " norms, more than steps "
-                            + observed.length);
-        }
+        StateMaps.sameConfig(state, "adopt", adopt);
+        double[] values = StateMaps.norms(state, "observed", observed.length, "steps");
         Arrays.fill(observed, 0);
         System.arraycopy(values, 0, observed, 0, values.length);
         count = values.length;

@@ -259,13 +259,15 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
 
     /**
      * Writes {@link #checkpoint()} to {@code dir/name-gradguard.properties}, beside the {@code
-     * name-NNNN.params} file of DJL's {@code model.save(dir, name)}. The write is atomic: a crash
-     * leaves the previous file intact.
+     * name-NNNN.params} file of DJL's {@code model.save(dir, name)}. The file is replaced
+     * atomically through a temporary file of its own in {@code dir}: a crash or a concurrent save
+     * to the same name leaves one complete checkpoint, the previous one or a new one, and no
+     * temporary file.
      *
      * @param dir an existing directory
      * @param name the checkpoint name, a file name without separators
      * @return the file written
-     * @throws IOException if the file cannot be written
+     * @throws IOException naming the file if it cannot be written
      * @throws IllegalStateException where {@link #checkpoint()} refuses
      */
     public Path saveState(Path dir, String name) throws IOException {

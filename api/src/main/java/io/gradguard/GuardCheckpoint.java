@@ -18,10 +18,11 @@ import java.util.TreeMap;
  * buffers, which neither DJL's {@code model.save} nor this file holds, so the listener refuses to
  * save there rather than write a state that cannot be resumed exactly.
  *
- * @param step optimizer steps taken (applied or skipped), {@code >= 0}
- * @param epoch epochs ended, {@code >= 0}
- * @param batchInEpoch batches seen in the current epoch, {@code >= 0}
+ * @param step optimizer steps taken (applied or skipped), {@code 0 <= step < Long.MAX_VALUE}
+ * @param epoch epochs ended, {@code 0 <= epoch < Integer.MAX_VALUE}
+ * @param batchInEpoch batches seen in the current epoch, {@code 0 <= batchInEpoch < Long.MAX_VALUE}
  * @param consecutiveSkips skipped optimizer steps in a row, {@code 0 <= consecutiveSkips <= step}
+ *     and {@code < Integer.MAX_VALUE}
  * @param accumulationSteps the listener's micro-batches per optimizer step when saved, {@code >= 1}
  *     (informational: a resumed listener may use another value)
  * @param policy the listener's non-finite policy when saved (informational)
@@ -58,9 +59,11 @@ public record GuardCheckpoint(
     public static final String SCALER_DYNAMIC = "dynamic";
 
     /**
-     * Validates every field and copies the strategy state into an immutable, key-sorted
-     * map. @throws IllegalArgumentException naming the first field that is out of range @throws
-     * NullPointerException if a reference field is null
+     * Validates every field and copies the strategy state into an immutable, key-sorted map.
+     * Counters must be {@code >= 0} and small enough that their next increment cannot overflow
+     * ({@code statistics.microSteps} grows by up to {@code Integer.MAX_VALUE} per step); statistics
+     * must fit in {@code step} and {@code statistics.maxNorm} must be finite and {@code >= 0}. The
+     * strategy state is checked by the strategy it is restored into.
      *
      * @param step the record component {@code step}
      * @param epoch the record component {@code epoch}
@@ -74,12 +77,14 @@ public record GuardCheckpoint(
      * @param scalerKind the record component {@code scalerKind}
      * @param scalerState the record component {@code scalerState}
      * @param statistics the record component {@code statistics}
+     * @throws IllegalArgumentException naming the first field that is out of range, and its value
+     * @throws NullPointerException if a reference field is null
      */
     public GuardCheckpoint {
-        nonNegative("step", step);
-        nonNegative("epoch", epoch);
-        nonNegative("batchInEpoch", batchInEpoch);
-        nonNegative("consecutiveSkips", consecutiveSkips);
+        counter("step", step, Long.MAX_VALUE);
+        counter("epoch", epoch, Integer.MAX_VALUE);
+        counter("batchInEpoch", batchInEpoch, Long.MAX_VALUE);
+        counter("consecutiveSkips", consecutiveSkips, Integer.MAX_VALUE);
         if (consecutiveSkips > step) {
             throw new IllegalArgumentException(
                     "consecutiveSkips must be <= step " + step + ", got " + consecutiveSkips);
@@ -129,20 +134,22 @@ public record GuardCheckpoint(
     }
 
     private static void checkStatistics(ClipStatistics s, long step) {
-        nonNegative("statistics.steps", s.steps());
-        nonNegative("statistics.clippedSteps", s.clippedSteps());
-        nonNegative("statistics.skippedSteps", s.skippedSteps());
-        nonNegative("statistics.nonFiniteSteps", s.nonFiniteSteps());
-        nonNegative("statistics.microSteps", s.microSteps());
-        if (s.steps() > step) {
+        atMost("statistics.steps", s.steps(), "step", step);
+        atMost("statistics.clippedSteps", s.clippedSteps(), "statistics.steps", s.steps());
+        atMost("statistics.skippedSteps", s.skippedSteps(), "statistics.steps", s.steps());
+        atMost("statistics.nonFiniteSteps", s.nonFiniteSteps(), "statistics.steps", s.steps());
+        if (s.clippedSteps() + s.skippedSteps() > s.steps()) {
+            // A skipped step never counts as clipped.
             throw new IllegalArgumentException(
-                    "statistics.steps must be <= step " + step + ", got " + s.steps());
+                    "statistics.clippedSteps + statistics.skippedSteps must be <= statistics.steps "
+                            + s.steps()
+                            + ", got "
+                            + s.clippedSteps()
+                            + " + "
+                            + s.skippedSteps());
         }
-        long most = Math.max(s.clippedSteps(), Math.max(s.skippedSteps(), s.nonFiniteSteps()));
-        if (most > s.steps() || s.clippedSteps() + s.skippedSteps() > s.steps()) {
-            throw new IllegalArgumentException(
-                    "statistics counts must fit in statistics.steps " + s.steps() + ", got " + s);
-        }
+        // A step adds its micro-batches (an int) to microSteps.
+        counter("statistics.microSteps", s.microSteps(), Long.MAX_VALUE - Integer.MAX_VALUE + 1);
         if (s.microSteps() < s.steps()) {
             throw new IllegalArgumentException(
                     "statistics.microSteps must be >= statistics.steps "
@@ -156,9 +163,31 @@ public record GuardCheckpoint(
         }
     }
 
+    /** Checks {@code 0 <= value <= bound}. */
+    private static void atMost(String name, long value, String boundName, long bound) {
+        nonNegative(name, value);
+        if (value > bound) {
+            throw new IllegalArgumentException(
+                    name + " must be <= " + boundName + " " + bound + ", got " + value);
+        }
+    }
+
     private static void nonNegative(String name, long value) {
         if (value < 0) {
             throw new IllegalArgumentException(name + " must be >= 0, got " + value);
+        }
+    }
+
+    /** Checks {@code 0 <= value < limit}: the counter's next increment must not overflow. */
+    private static void counter(String name, long value, long limit) {
+        nonNegative(name, value);
+        if (value >= limit) {
+            throw new IllegalArgumentException(
+                    name
+                            + " must be < "
+                            + limit
+                            + " (its next increment would overflow), got "
+                            + value);
         }
     }
 }

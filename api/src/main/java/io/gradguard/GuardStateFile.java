@@ -1,12 +1,11 @@
 package io.gradguard;
 
+import io.gradguard.internal.AtomicFile;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -35,7 +34,8 @@ import java.util.zip.CRC32;
  * Reading is strict: an empty, truncated or corrupt file, another format version, a missing or
  * unknown key, or a value that does not parse or is out of range is an {@link
  * InvalidCheckpointException} naming the file and the problem. Writing goes through a temporary
- * file and an atomic rename, so a crash while saving leaves the previous file intact.
+ * file of its own and an atomic rename, so that a reader, a concurrent writer or a crash sees the
+ * previous file or the new one, never a mix.
  */
 final class GuardStateFile {
 
@@ -66,7 +66,8 @@ final class GuardStateFile {
                     "statistics.skippedSteps",
                     "statistics.nonFiniteSteps",
                     "statistics.microSteps",
-                    "statistics.maxNorm");
+                    "statistics.maxNorm",
+                    "statistics.dataFaultSteps");
 
     private GuardStateFile() {}
 
@@ -86,18 +87,16 @@ final class GuardStateFile {
         return dir.resolve(name + SUFFIX);
     }
 
-    /** Writes the checkpoint to {@code file} through a temporary file and an atomic rename. */
+    /**
+     * Writes the checkpoint to {@code file} with {@link AtomicFile#write}: concurrent writes to one
+     * file leave exactly one of their checkpoints in it, complete, and no temporary file.
+     *
+     * @throws IOException naming {@code file} if it cannot be written
+     */
     static void write(GuardCheckpoint checkpoint, Path file) throws IOException {
         String body = encode(checkpoint);
         String text = body + CHECKSUM + '=' + crc(body.getBytes(StandardCharsets.US_ASCII)) + '\n';
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, text.getBytes(StandardCharsets.US_ASCII));
-        try {
-            Files.move(
-                    tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        AtomicFile.write(file, text.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Returns the file's lines above the checksum line. */
@@ -130,6 +129,7 @@ final class GuardStateFile {
         line(out, "statistics.nonFiniteSteps", Long.toString(s.nonFiniteSteps()));
         line(out, "statistics.microSteps", Long.toString(s.microSteps()));
         line(out, "statistics.maxNorm", Float.toString(s.maxNorm()));
+        line(out, "statistics.dataFaultSteps", Long.toString(s.dataFaultSteps()));
         return out.toString();
     }
 
@@ -232,7 +232,11 @@ final class GuardStateFile {
                             f.longValue("statistics.skippedSteps"),
                             f.longValue("statistics.nonFiniteSteps"),
                             f.longValue("statistics.microSteps"),
-                            f.floatValue("statistics.maxNorm")));
+                            f.floatValue("statistics.maxNorm"),
+                            // absent from files written before data faults were counted apart
+                            props.containsKey("statistics.dataFaultSteps")
+                                    ? f.longValue("statistics.dataFaultSteps")
+                                    : 0));
         } catch (InvalidCheckpointException e) {
             throw e;
         } catch (IllegalArgumentException e) {

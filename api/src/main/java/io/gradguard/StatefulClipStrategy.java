@@ -29,8 +29,10 @@ public interface StatefulClipStrategy extends ClipStrategy {
      * with the same configuration.
      *
      * @param state the snapshot
-     * @throws IllegalArgumentException if the snapshot belongs to another strategy or
-     *     configuration, or a key is missing or of the wrong type; the state is then unchanged
+     * @throws IllegalArgumentException naming the key (and its value) if the snapshot belongs to
+     *     another strategy or configuration, a key is missing, unknown or of the wrong type, or a
+     *     value is out of range or inconsistent with the others (a negative or non-finite norm, a
+     *     history longer than its window); the state is then unchanged
      */
     void restore(Map<String, Object> state);
 }

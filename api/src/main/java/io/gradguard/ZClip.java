@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -45,6 +46,18 @@ final class ZClip implements StatefulClipStrategy, SingleOwner {
 
     static final String NAME = "zClip";
     private static final double EPS = 1e-6;
+    private static final Set<String> KEYS =
+            Set.of(
+                    "strategy",
+                    "maxNorm",
+                    "alpha",
+                    "zThreshold",
+                    "warmupSteps",
+                    "initialized",
+                    "warmupNorms",
+                    "mean",
+                    "variance",
+                    "threshold");
 
     private final float maxNorm;
     private final double alpha;
@@ -145,34 +158,49 @@ final class ZClip implements StatefulClipStrategy, SingleOwner {
         return Collections.unmodifiableMap(state);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Every key is checked: the configuration ({@code maxNorm}, {@code alpha}, {@code
+     * zThreshold}, {@code warmupSteps}) must equal this instance's; {@code warmupNorms} holds
+     * finite norms {@code >= 0}, fewer than {@code warmupSteps} during warm-up and exactly {@code
+     * warmupSteps} once {@code initialized}; {@code mean} and {@code variance} are finite and
+     * {@code >= 0} (both 0 during warm-up); {@code threshold} is in {@code [0, maxNorm]} ({@code
+     * maxNorm} during warm-up).
+     */
     @Override
     public void restore(Map<String, Object> state) {
-        StateMaps.checkStrategy(state, NAME);
+        StateMaps.checkShape(state, NAME, KEYS);
         StateMaps.sameConfig(state, "maxNorm", maxNorm);
         StateMaps.sameConfig(state, "alpha", (float) alpha);
         StateMaps.sameConfig(state, "zThreshold", (float) zThreshold);
         StateMaps.sameConfig(state, "warmupSteps", warmupNorms.length);
         boolean restoredInitialized = StateMaps.bool(state, "initialized");
-        double[] norms = StateMaps.doubles(state, "warmupNorms");
-        double restoredMean = StateMaps.number(state, "mean").doubleValue();
-        double restoredVariance = StateMaps.number(state, "variance").doubleValue();
-        float threshold = StateMaps.number(state, "threshold").floatValue();
-        if (norms.length > warmupNorms.length
-                || (!restoredInitialized && norms.length == warmupNorms.length)) {
+        double[] norms = StateMaps.norms(state, "warmupNorms", warmupNorms.length, "warmupSteps");
+        double restoredMean = StateMaps.nonNegative(state, "mean");
+        double restoredVariance = StateMaps.nonNegative(state, "variance");
+        float threshold = StateMaps.threshold(state, "threshold", maxNorm);
+        if (restoredInitialized != (norms.length == warmupNorms.length)) {
             throw new IllegalArgumentException(
-                    "state key warmupNorms has "
+                    "strategy state key warmupNorms holds "
                             + norms.length
-                            + " values, inconsistent with warmupSteps "
+                            + " norms, inconsistent with warmupSteps "
                             + warmupNorms.length
                             + " and initialized "
                             + restoredInitialized);
         }
-        if (!(restoredVariance >= 0) || !Double.isFinite(restoredMean)) {
+        if (!restoredInitialized
+                && (restoredMean != 0 || restoredVariance != 0 || threshold != maxNorm)) {
             throw new IllegalArgumentException(
-                    "state keys mean and variance must be finite and variance >= 0, got "
+                    "during warm-up (initialized false) strategy state keys mean and variance"
+                            + " must be 0 and threshold maxNorm "
+                            + maxNorm
+                            + ", got mean "
                             + restoredMean
-                            + " and "
-                            + restoredVariance);
+                            + ", variance "
+                            + restoredVariance
+                            + ", threshold "
+                            + threshold);
         }
         java.util.Arrays.fill(warmupNorms, 0);
         System.arraycopy(norms, 0, warmupNorms, 0, norms.length);

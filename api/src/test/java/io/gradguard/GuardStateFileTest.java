@@ -11,9 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
-import java.util.zip.CRC32;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.testng.annotations.AfterClass;
 import org.testng.annotations.AfterMethod;
 import org.testng.annotations.BeforeMethod;
 import org.testng.annotations.DataProvider;
@@ -174,11 +174,63 @@ public class GuardStateFileTest {
             {"consecutiveSkips=1\n", "consecutiveSkips=21\n", "consecutiveSkips must be <= step"},
             {"accumulationSteps=2\n", "accumulationSteps=0\n", "accumulationSteps must be >= 1"},
             {"policy=SKIP_STEP\n", "policy=RETRY\n", "policy must be a NonFinitePolicy"},
-            {"scaler.scale=512.0\n", "scaler.scale=NaN\n", "scale must be finite and > 0"},
-            {"scaler.scale=512.0\n", "scaler.scale=-4.0\n", "scale must be finite and > 0"},
+            {"scaler.scale=512.0\n", "scaler.scale=NaN\n", "scale must lie in"},
+            {"scaler.scale=512.0\n", "scaler.scale=-4.0\n", "scale must lie in"},
+            // 1/1e-40 = 1e40 overflows float32; 1/1e38 = 1e-38 is subnormal.
+            {"scaler.scale=512.0\n", "scaler.scale=1.0E-40\n", "scale must lie in"},
+            {"scaler.scale=512.0\n", "scaler.scale=1.0E38\n", "scale must lie in"},
+            {
+                "statistics.dataFaultSteps=0\n",
+                "statistics.dataFaultSteps=5\n",
+                "dataFaultSteps must lie in [0, nonFiniteSteps = 4], got 5"
+            },
             {"scaler.growthTracker=3\n", "scaler.growthTracker=-3\n", "growthTracker must be >= 0"},
             {"statistics.steps=20\n", "statistics.steps=21\n", "statistics.steps must be <= step"},
-            {"statistics.skippedSteps=4\n", "statistics.skippedSteps=14\n", "must fit"},
+            {
+                "statistics.skippedSteps=4\n",
+                "statistics.skippedSteps=14\n",
+                "statistics.clippedSteps + statistics.skippedSteps must be <= statistics.steps 20,"
+                        + " got 7 + 14"
+            },
+            {
+                "statistics.skippedSteps=4\n",
+                "statistics.skippedSteps=24\n",
+                "statistics.skippedSteps must be <= statistics.steps 20, got 24"
+            },
+            {
+                "statistics.clippedSteps=7\n",
+                "statistics.clippedSteps=-7\n",
+                "clippedSteps must be >= 0"
+            },
+            {
+                "statistics.nonFiniteSteps=4\n",
+                "statistics.nonFiniteSteps=21\n",
+                "statistics.nonFiniteSteps must be <= statistics.steps 20, got 21"
+            },
+            // Counters whose next increment would overflow.
+            {"step=20\n", "step=9223372036854775807\n", "step must be < 9223372036854775807"},
+            {"epoch=5\n", "epoch=2147483647\n", "epoch must be < 2147483647"},
+            {
+                "batchInEpoch=0\n",
+                "batchInEpoch=9223372036854775807\n",
+                "batchInEpoch must be < 9223372036854775807"
+            },
+            {
+                "step=20\nepoch=5\nbatchInEpoch=0\nconsecutiveSkips=1\n",
+                "step=3000000000\nepoch=5\nbatchInEpoch=0\nconsecutiveSkips=2147483647\n",
+                "consecutiveSkips must be < 2147483647"
+            },
+            {
+                // Long.MAX_VALUE - Integer.MAX_VALUE + 1: a step of Integer.MAX_VALUE micro-batches
+                // would overflow.
+                "statistics.microSteps=40\n",
+                "statistics.microSteps=9223372034707292161\n",
+                "statistics.microSteps must be < 9223372034707292161"
+            },
+            {"statistics.maxNorm=123.45679\n", "statistics.maxNorm=NaN\n", "maxNorm must be"},
+            {"statistics.maxNorm=123.45679\n", "statistics.maxNorm=-1.0\n", "maxNorm must be"},
+            {"epoch=5\n", "epoch=-5\n", "epoch must be >= 0, got -5"},
+            {"batchInEpoch=0\n", "batchInEpoch=-1\n", "batchInEpoch must be >= 0, got -1"},
             {"statistics.microSteps=40\n", "statistics.microSteps=19\n", "microSteps must be >="},
             {"statistics.maxNorm=123.45679\n", "statistics.maxNorm=Infinity\n", "maxNorm must be"},
             {"epoch=5\n", "", "missing key 'epoch'"},
@@ -186,11 +238,43 @@ public class GuardStateFileTest {
         };
     }
 
+    private static final AtomicInteger badValuesRejected = new AtomicInteger();
+
     @Test(dataProvider = "badValues")
     public void badValuesAreNamed(String from, String to, String expected) throws IOException {
         Path file = withValidChecksum(replace(from, to));
         InvalidCheckpointException e = assertInvalid(file, expected);
         assertEquals(e.getFile(), file.toString());
+        badValuesRejected.incrementAndGet();
+    }
+
+    @AfterClass(alwaysRun = true)
+    public void printBadValueCount() {
+        System.out.println(
+                "RELIABILITY state-file bad values tried="
+                        + badValues().length
+                        + " rejected="
+                        + badValuesRejected.get());
+    }
+
+    @Test
+    public void countersOneIncrementBelowOverflowLoad() throws IOException {
+        String edited =
+                replace(
+                        "step=20\nepoch=5\nbatchInEpoch=0\nconsecutiveSkips=1\n",
+                        "step=9223372036854775806\nepoch=2147483646\n"
+                                + "batchInEpoch=9223372036854775806\nconsecutiveSkips=2147483646\n");
+        edited =
+                edited.replace(
+                        "statistics.microSteps=40\n",
+                        "statistics.microSteps=9223372034707292160\n");
+        GuardCheckpoint read = GuardStateFile.read(withValidChecksum(edited));
+        assertEquals(read.step(), Long.MAX_VALUE - 1);
+        assertEquals(read.epoch(), Integer.MAX_VALUE - 1);
+        assertEquals(read.batchInEpoch(), Long.MAX_VALUE - 1);
+        assertEquals(read.consecutiveSkips(), Integer.MAX_VALUE - 1);
+        // The largest microSteps to which a step of Integer.MAX_VALUE micro-batches can be added.
+        assertEquals(read.statistics().microSteps() + Integer.MAX_VALUE, Long.MAX_VALUE);
     }
 
     @Test
@@ -210,18 +294,9 @@ public class GuardStateFileTest {
         return body.replace(from, to);
     }
 
-    /** Writes a body with a correct checksum line, computed here independently. */
+    /** Writes a body with a correct checksum line, computed independently. */
     private Path withValidChecksum(String body) throws IOException {
-        CRC32 crc = new CRC32();
-        crc.update(body.getBytes(StandardCharsets.US_ASCII));
-        String text =
-                body
-                        + "checksum.crc32="
-                        + String.format(Locale.ROOT, "%08x", crc.getValue())
-                        + "\n";
-        Path file = dir.resolve("edited-gradguard.properties");
-        Files.writeString(file, text, StandardCharsets.US_ASCII);
-        return file;
+        return StateFileEdits.write(dir.resolve("edited-gradguard.properties"), body);
     }
 
     private static InvalidCheckpointException assertInvalid(Path file, String expected) {

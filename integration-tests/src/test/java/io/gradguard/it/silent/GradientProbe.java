@@ -11,10 +11,10 @@ import java.util.IdentityHashMap;
 import java.util.Set;
 
 /**
- * A listener registered before the guard: after every backward it reads, on the host, the
- * gradients of every distinct trainable parameter, so that a test can compute the norm the guard
- * must report without GradGuard's code; and, while armed, it writes NaN into one gradient element
- * of a chosen parameter (an overflow with a finite loss).
+ * A listener registered before the guard: after every backward it reads, on the host, the gradients
+ * of every distinct trainable parameter, so that a test can compute the norm the guard must report
+ * without GradGuard's code; and, while armed, it writes NaN into one gradient element of a chosen
+ * parameter (an overflow with a finite loss).
  */
 final class GradientProbe extends TrainingListenerAdapter {
 
@@ -29,8 +29,8 @@ final class GradientProbe extends TrainingListenerAdapter {
     }
 
     /**
-     * Returns the L2 norm of the gradients read at the last batch, divided by {@code divisor}
-     * (the loss scale times the number of micro-batches).
+     * Returns the L2 norm of the gradients read at the last batch, divided by {@code divisor} (the
+     * loss scale times the number of micro-batches).
      */
     double norm(double divisor) {
         return Math.sqrt(sumOfSquares) / divisor;
@@ -51,8 +51,8 @@ final class GradientProbe extends TrainingListenerAdapter {
                 continue;
             }
             try (NDArray grad = p.getArray().getGradient()) {
-                for (float v : grad.toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
-                        .toFloatArray()) {
+                for (float v :
+                        grad.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray()) {
                     sum += (double) v * v;
                 }
             }

@@ -29,9 +29,9 @@ import java.util.Random;
 import java.util.Set;
 
 /**
- * A small deterministic model and data set for guard tests, with host-side views of the weights
- * and gradients that share no code with GradGuard: an 8-input MLP, optionally with one {@link
- * Linear} block used twice (tied weights: one {@link Parameter} under two names).
+ * A small deterministic model and data set for guard tests, with host-side views of the weights and
+ * gradients that share no code with GradGuard: an 8-input MLP, optionally with one {@link Linear}
+ * block used twice (tied weights: one {@link Parameter} under two names).
  */
 final class GuardHarness implements AutoCloseable {
 
