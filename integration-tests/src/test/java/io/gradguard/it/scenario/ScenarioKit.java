@@ -41,7 +41,6 @@ public abstract class ScenarioKit {
     static final String CONSTANTS_MANAGER = "gradguard-constants";
 
     private final Set<Integer> constantValues = new HashSet<>();
-    private final ScenarioCoverage coverage = new ScenarioCoverage();
 
     /** Returns the engine name, as DJL spells it. */
     protected abstract String engineName();
@@ -54,6 +53,12 @@ public abstract class ScenarioKit {
                         ? ScenarioGenerator.seeds(
                                 Integer.getInteger("gradguard.scenarios", DEFAULT_SCENARIOS))
                         : new long[] {Long.parseLong(single)};
+        System.out.println("SCENARIOS " + engineName() + ": running " + seeds.length);
+        ScenarioCoverage coverage = new ScenarioCoverage();
+        if (!single.isEmpty()) {
+            // Alone, a scenario would find the constants cache empty: warm it as a long run would.
+            runScenario(ScenarioGenerator.draw(seeds[0]), new ScenarioCoverage());
+        }
         Map<Invariant, List<Long>> byInvariant = new EnumMap<>(Invariant.class);
         List<String> described = new ArrayList<>();
         int failed = 0;
@@ -67,7 +72,7 @@ public abstract class ScenarioKit {
             if (spec.model().recurrent()) {
                 coverage.count(ScenarioCoverage.Event.RECURRENT_MODEL);
             }
-            List<Violation> violations = runScenario(spec);
+            List<Violation> violations = runScenario(spec, coverage);
             if (violations.isEmpty()) {
                 continue;
             }
@@ -99,7 +104,7 @@ public abstract class ScenarioKit {
     }
 
     /** Runs one scenario (and its resumed tail) and returns every violation it produced. */
-    List<Violation> runScenario(ScenarioSpec spec) {
+    List<Violation> runScenario(ScenarioSpec spec, ScenarioCoverage coverage) {
         List<Violation> violations = new ArrayList<>();
         NDManager root;
         try (NDManager probe = NDManager.newBaseManager(Device.cpu(), engineName())) {
@@ -113,6 +118,7 @@ public abstract class ScenarioKit {
                     new ScenarioRun(engineName(), spec, violations::add, coverage).run(0, dir);
             if (dir != null && whole.weights().size() > spec.checkpointWindow()) {
                 checkResume(spec, whole, dir, violations);
+                coverage.count(ScenarioCoverage.Event.RESUMED);
             }
         } catch (RuntimeException | IOException | AssertionError e) {
             violations.add(new Violation(Invariant.CRASH, -1, stack(e)));
@@ -186,7 +192,6 @@ public abstract class ScenarioKit {
                                 },
                                 new ScenarioCoverage())
                         .run(k, dir);
-        coverage.count(ScenarioCoverage.Event.RESUMED);
         int windows = whole.weights().size() - k;
         if (resumed.weights().size() != windows) {
             violations.add(
