@@ -1,0 +1,82 @@
+package io.gradguard.it.scenario;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.nn.Parameter;
+import ai.djl.training.Trainer;
+import ai.djl.training.listener.TrainingListenerAdapter;
+import ai.djl.training.loss.Loss;
+import ai.djl.util.Pair;
+import io.gradguard.LossScaler;
+import io.gradguard.it.scenario.ScenarioSpec.PlannedFault;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Plants the fault armed for the current micro-batch: a loss fault multiplies the loss (inside
+ * {@link #wrap}, before the loss scale), a gradient fault sets one element of one trainable
+ * parameter's real gradient after backward. Register it before the guard. A finite gradient spike
+ * is written as {@code value * S}, so that the true gradient holds {@code value} whatever the
+ * scale.
+ */
+final class ScenarioFaults extends TrainingListenerAdapter {
+
+    private final ScenarioModel model;
+    private final LossScaler scaler;
+    private PlannedFault armed;
+
+    ScenarioFaults(ScenarioModel model, LossScaler scaler) {
+        this.model = model;
+        this.scaler = scaler;
+    }
+
+    /** Arms the fault for the next micro-batch, or disarms with null. */
+    void arm(PlannedFault fault) {
+        armed = fault;
+    }
+
+    Loss wrap(Loss loss) {
+        return new Loss(loss.getName()) {
+            @Override
+            public NDArray evaluate(NDList labels, NDList predictions) {
+                NDArray value = loss.evaluate(labels, predictions);
+                if (armed == null || armed.target() != PlannedFault.Target.LOSS) {
+                    return value;
+                }
+                return value.mul(armed.value());
+            }
+        };
+    }
+
+    @Override
+    public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+        if (armed == null || armed.target() != PlannedFault.Target.GRADIENT) {
+            return;
+        }
+        List<Parameter> trainable = new ArrayList<>();
+        for (Pair<String, Parameter> pair : model.distinctParameters()) {
+            if (pair.getValue().requiresGradient()) {
+                trainable.add(pair.getValue());
+            }
+        }
+        NDArray weight = trainable.get(armed.parameter() % trainable.size()).getArray();
+        float value = armed.value();
+        if (Float.isFinite(value) && scaler.isEnabled()) {
+            value *= scaler.scale();
+        }
+        try (NDArray grad = weight.getGradient()) {
+            grad.set(index(grad.getShape().getShape(), armed.element() % grad.size()), value);
+        }
+    }
+
+    /** Turns a row-major flat position into per-dimension coordinates. */
+    private static NDIndex index(long[] shape, long flat) {
+        long[] coordinates = new long[shape.length];
+        for (int d = shape.length - 1; d >= 0; d--) {
+            coordinates[d] = flat % shape[d];
+            flat /= shape[d];
+        }
+        return new NDIndex(coordinates);
+    }
+}
