@@ -3,6 +3,7 @@ package io.gradguard;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.gradguard.internal.DeviceScalars;
 import io.gradguard.internal.NormType;
 import io.gradguard.spi.GradientOps;
 import java.util.List;
@@ -101,7 +102,9 @@ public final class GradientClipping {
                                         + " errorIfNonFinite=false to propagate, or use a loss"
                                         + " scaler to skip such steps.");
                     }
-                    ops.scaleInPlace(grads, ClipMath.coefficient(total, maxNorm));
+                    ops.scaleInPlace(
+                            grads,
+                            ClipMath.coefficient(total, DeviceScalars.argument(total, maxNorm)));
                     return total;
                 });
     }
