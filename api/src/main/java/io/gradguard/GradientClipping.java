@@ -28,6 +28,11 @@ import java.util.function.Function;
  * returned norm is attached to the manager of the first gradient. No method reads a value back to
  * the host, except {@link #clipGradNorm(List, float, float, boolean)} with {@code errorIfNonFinite
  * = true}, which must read the norm to decide whether to throw.
+ *
+ * <p>A {@code maxNorm} that stays the same from call to call is kept on the device from its second
+ * call on (no copy per step); one that changes at every call, such as a schedule, is copied to the
+ * device for that call and freed with its intermediates, so memory does not grow with the number of
+ * distinct values.
  */
 public final class GradientClipping {
 
