@@ -2,6 +2,7 @@ package io.gradguard;
 
 import ai.djl.ndarray.NDArray;
 import io.gradguard.internal.RollingPercentile;
+import io.gradguard.internal.WindowSizes;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -41,11 +42,8 @@ final class AutoClip implements StatefulClipStrategy, SingleOwner {
         if (!(percentile > 0f && percentile <= 100f)) {
             throw new IllegalArgumentException("percentile must be in (0, 100], got " + percentile);
         }
-        if (historySize < 1) {
-            throw new IllegalArgumentException("historySize must be >= 1, got " + historySize);
-        }
         this.percentile = percentile;
-        this.history = new RollingPercentile(historySize);
+        this.history = new RollingPercentile(WindowSizes.check("historySize", historySize));
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.gradguard;
 
 import ai.djl.ndarray.NDArray;
 import io.gradguard.internal.RollingPercentile;
+import io.gradguard.internal.WindowSizes;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -48,9 +49,7 @@ final class CalibratingClip implements ThresholdCalibration, SingleOwner {
     private NormDistribution distribution;
 
     CalibratingClip(int steps, float percentile, boolean adopt) {
-        if (steps < 1) {
-            throw new IllegalArgumentException("steps must be >= 1, got " + steps);
-        }
+        WindowSizes.check("steps", steps);
         if (!(percentile > 0f && percentile <= 100f)) {
             throw new IllegalArgumentException("percentile must be in (0, 100], got " + percentile);
         }

@@ -20,9 +20,21 @@ final class ClipMath {
      * @return the coefficient(s), same shape as {@code norm}
      */
     static NDArray coefficient(NDArray norm, float maxNorm) {
+        return coefficient(norm, DeviceScalars.fp32(norm, maxNorm));
+    }
+
+    /**
+     * Returns {@code min(1, maxNorm / (norm + 1e-6))} for a threshold already on the device; see
+     * {@link #coefficient(NDArray, float)}.
+     *
+     * @param norm a float32 array of norms (0-d or 1-D)
+     * @param maxNorm a 0-d float32 array on {@code norm}'s device
+     * @return the coefficient(s), same shape as {@code norm}
+     */
+    static NDArray coefficient(NDArray norm, NDArray maxNorm) {
         NDArray denominator = norm.add(DeviceScalars.fp32(norm, EPS));
-        NDArray quotient = DeviceScalars.fp32(norm, maxNorm).div(denominator);
-        // The constant is the left operand, so the quotient landed in the constants' manager.
+        NDArray quotient = maxNorm.div(denominator);
+        // The threshold is the left operand, so the quotient landed in its manager.
         quotient.attach(norm.getManager());
         return quotient.minimum(DeviceScalars.fp32(norm, 1f));
     }

@@ -183,18 +183,18 @@ public interface ClipStrategy {
      * </pre>
      *
      * For example, with history [5, 1, 3, 10, 2], p = 10 gives 1.4 and p = 50 gives 3.0. The paper
-     * keeps the whole history; here it is a fixed ring of {@code historySize} norms (no allocation
-     * after construction, O(historySize) work per step). Each step reads its norm back to the host
-     * (one synchronization). {@link #threshold()} returns the latest threshold.
+     * keeps the whole history; here it is a ring of at most {@code historySize} norms (grown as
+     * norms arrive, then no allocation; O(historySize) work per step). Each step reads its norm
+     * back to the host (one synchronization). {@link #threshold()} returns the latest threshold.
      *
      * <p>State keys: {@code strategy="autoClip"}, {@code percentile} (Float), {@code historySize}
      * (Integer), {@code history} (double[], oldest first), {@code threshold} (Float).
      *
      * @param percentile p in (0, 100]; the paper's default is 10
-     * @param historySize how many recent norms are kept; {@code >= 1}
+     * @param historySize how many recent norms are kept; in [1, 1,000,000]
      * @return a new strategy (stateful: one per training run)
      * @throws IllegalArgumentException if {@code percentile} is outside (0, 100] or {@code
-     *     historySize < 1}
+     *     historySize} is outside [1, 1,000,000]
      */
     static StatefulClipStrategy autoClip(float percentile, int historySize) {
         return new AutoClip(percentile, historySize);
@@ -241,7 +241,7 @@ public interface ClipStrategy {
      *     0}, or {@link Float#POSITIVE_INFINITY} for none
      * @param alpha the EMA smoothing factor, in (0, 1)
      * @param zThreshold the z-score above which a norm is a spike; finite and {@code > 0}
-     * @param warmupSteps how many finite norms initialize the statistics; {@code >= 1}
+     * @param warmupSteps how many finite norms initialize the statistics; in [1, 1,000,000]
      * @return a new strategy (stateful: one per training run)
      * @throws IllegalArgumentException naming the first invalid argument
      */
@@ -255,9 +255,9 @@ public interface ClipStrategy {
      * distribution it saw and recommends its 98th percentile, without adopting it; see {@link
      * #calibrate(int, float, boolean)}.
      *
-     * @param steps how many finite norms to observe; {@code >= 1}
+     * @param steps how many finite norms to observe; in [1, 1,000,000]
      * @return a new strategy (stateful: one per training run)
-     * @throws IllegalArgumentException if {@code steps < 1}
+     * @throws IllegalArgumentException if {@code steps} is outside [1, 1,000,000]
      */
     static ThresholdCalibration calibrate(int steps) {
         return new CalibratingClip(steps, 98f, false);
@@ -275,12 +275,12 @@ public interface ClipStrategy {
      * <p>State keys: {@code strategy="calibrate"}, {@code steps} (Integer), {@code percentile}
      * (Float), {@code adopt} (Boolean), {@code observed} (double[]).
      *
-     * @param steps how many finite norms to observe; {@code >= 1}
+     * @param steps how many finite norms to observe; in [1, 1,000,000]
      * @param percentile p in (0, 100]; 95 to 99 is the usual advice
      * @param adopt whether to clip at the recommendation once it is known
      * @return a new strategy (stateful: one per training run)
-     * @throws IllegalArgumentException if {@code steps < 1} or {@code percentile} is outside (0,
-     *     100]
+     * @throws IllegalArgumentException if {@code steps} is outside [1, 1,000,000] or {@code
+     *     percentile} is outside (0, 100]
      */
     static ThresholdCalibration calibrate(int steps, float percentile, boolean adopt) {
         return new CalibratingClip(steps, percentile, adopt);

@@ -7,6 +7,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import io.gradguard.internal.TrainableParameters;
+import io.gradguard.internal.TrainerFlags;
 import io.gradguard.spi.GradientOps;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -388,6 +389,9 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
         publisher.trainingEnded(trainer);
         closeBuffer();
         closeFaultRecorder();
+        if (settings.scaler() instanceof TrackedLossScaler tracked) {
+            tracked.releaseDeviceScalars();
+        }
         this.trainer = null;
         this.parameters = null;
     }
@@ -534,6 +538,7 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
                         ? settings.ops()
                         : GradientOps.forEngine(trainer.getManager().getEngine());
         useParameters(first);
+        TrainerFlags.markGradientsChecked(trainer);
     }
 
     private void useParameters(TrainableParameters next) {

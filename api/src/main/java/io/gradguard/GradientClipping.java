@@ -1,12 +1,11 @@
 package io.gradguard;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.gradguard.internal.DeviceScalars;
 import io.gradguard.internal.NormType;
 import io.gradguard.spi.GradientOps;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.Function;
 
 /**
@@ -22,10 +21,18 @@ import java.util.function.Function;
  * trainer.step();
  * }</pre>
  *
- * <p>All gradients must be on one device. Intermediate arrays are freed before returning; the
+ * <p>Every method checks the list on the Java side before any native operation and throws {@link
+ * IllegalArgumentException}, naming the index, unless: it is not empty; no element is null or
+ * closed; all elements belong to one engine and one device; each is float32 or float16; and no
+ * array (or native handle) appears twice. Intermediate arrays are freed before returning; the
  * returned norm is attached to the manager of the first gradient. No method reads a value back to
  * the host, except {@link #clipGradNorm(List, float, float, boolean)} with {@code errorIfNonFinite
  * = true}, which must read the norm to decide whether to throw.
+ *
+ * <p>A {@code maxNorm} that stays the same from call to call is kept on the device from its second
+ * call on (no copy per step); one that changes at every call, such as a schedule, is copied to the
+ * device for that call and freed with its intermediates, so memory does not grow with the number of
+ * distinct values.
  */
 public final class GradientClipping {
 
@@ -53,8 +60,8 @@ public final class GradientClipping {
      * @param maxNorm the largest allowed total norm; finite and {@code > 0}
      * @param normType {@code p >= 1}, or {@link Float#POSITIVE_INFINITY}
      * @return the total norm before clipping, a 0-d float32 array on the gradients' device
-     * @throws IllegalArgumentException on an invalid argument, an empty list, or gradients on
-     *     different devices
+     * @throws IllegalArgumentException on an invalid argument or gradient list (see the class
+     *     comment)
      */
     public static NDArray clipGradNorm(List<NDArray> grads, float maxNorm, float normType) {
         return clipGradNorm(grads, maxNorm, normType, false);
@@ -73,8 +80,8 @@ public final class GradientClipping {
      * @param normType {@code p >= 1}, or {@link Float#POSITIVE_INFINITY}
      * @param errorIfNonFinite whether to throw on a non-finite total norm
      * @return the total norm before clipping, a 0-d float32 array on the gradients' device
-     * @throws IllegalArgumentException on an invalid argument, an empty list, or gradients on
-     *     different devices
+     * @throws IllegalArgumentException on an invalid argument or gradient list (see the class
+     *     comment)
      * @throws NonFiniteGradientException if {@code errorIfNonFinite} and the norm is not finite
      */
     public static NDArray clipGradNorm(
@@ -101,7 +108,9 @@ public final class GradientClipping {
                                         + " errorIfNonFinite=false to propagate, or use a loss"
                                         + " scaler to skip such steps.");
                     }
-                    ops.scaleInPlace(grads, ClipMath.coefficient(total, maxNorm));
+                    ops.scaleInPlace(
+                            grads,
+                            ClipMath.coefficient(total, DeviceScalars.argument(total, maxNorm)));
                     return total;
                 });
     }
@@ -113,8 +122,8 @@ public final class GradientClipping {
      * @param grads the gradients, on one device
      * @param normType {@code p >= 1}, or {@link Float#POSITIVE_INFINITY}
      * @return a 0-d float32 array on the gradients' device
-     * @throws IllegalArgumentException on an invalid argument, an empty list, or gradients on
-     *     different devices
+     * @throws IllegalArgumentException on an invalid argument or gradient list (see the class
+     *     comment)
      */
     public static NDArray totalNorm(List<NDArray> grads, float normType) {
         NormType.check(normType);
@@ -127,8 +136,8 @@ public final class GradientClipping {
      *
      * @param grads the gradients to clamp in place, on one device
      * @param limit the bound; finite and {@code > 0}
-     * @throws IllegalArgumentException on an invalid argument, an empty list, or gradients on
-     *     different devices
+     * @throws IllegalArgumentException on an invalid argument or gradient list (see the class
+     *     comment)
      */
     public static void clipGradValue(List<NDArray> grads, float limit) {
         Thresholds.positiveFinite("limit", limit);
@@ -141,18 +150,18 @@ public final class GradientClipping {
     }
 
     /**
-     * Checks the gradients (not empty, no null, one device), then runs {@code work} with the
-     * engine's ops inside a sub-manager of the first gradient's manager, with the gradients
-     * temporarily attached to it, so that every intermediate is freed before returning. The array
-     * {@code work} returns, if any, is attached to the first gradient's manager and survives.
+     * Checks the gradients ({@link GradientListCheck}), then runs {@code work} with the engine's
+     * ops inside a sub-manager of the first gradient's manager, with the gradients temporarily
+     * attached to it, so that every intermediate is freed before returning. The array {@code work}
+     * returns, if any, is attached to the first gradient's manager and survives.
      *
      * @param grads the gradients
      * @param work what to do with them
      * @return the array {@code work} returned, or null
-     * @throws IllegalArgumentException on an empty list, a null gradient or several devices
+     * @throws IllegalArgumentException if the list breaks a rule of {@link GradientListCheck}
      */
     static NDArray inScope(List<NDArray> grads, Function<GradientOps, NDArray> work) {
-        checkGradients(grads);
+        GradientListCheck.check(grads);
         NDManager home = grads.get(0).getManager();
         try (NDManager scope = home.newSubManager()) {
             scope.tempAttachAll(grads.toArray(new NDArray[0]));
@@ -161,31 +170,6 @@ public final class GradientClipping {
                 result.attach(home);
             }
             return result;
-        }
-    }
-
-    private static void checkGradients(List<NDArray> grads) {
-        Objects.requireNonNull(grads, "grads");
-        if (grads.isEmpty()) {
-            throw new IllegalArgumentException("grads is empty: pass at least one gradient");
-        }
-        Device device = grads.get(0).getDevice();
-        for (int i = 0; i < grads.size(); i++) {
-            NDArray grad = grads.get(i);
-            if (grad == null) {
-                throw new IllegalArgumentException("grads[" + i + "] is null");
-            }
-            if (!grad.getDevice().equals(device)) {
-                throw new IllegalArgumentException(
-                        "grads must all be on one device: grads[0] is on "
-                                + device
-                                + ", grads["
-                                + i
-                                + "] on "
-                                + grad.getDevice()
-                                + ". Move them with toDevice(...) or clip each device's set"
-                                + " separately.");
-            }
         }
     }
 }

@@ -1,7 +1,8 @@
 package io.gradguard;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import io.gradguard.internal.DeviceScalars;
 
 /**
  * Clipping at a threshold that the host computed from the step's norm, for history-based
@@ -75,14 +76,6 @@ final class HostClip {
 
     /** Returns a new 0-d float32 array on {@code like}'s device and manager. */
     static NDArray scalar(NDArray like, float value) {
-        NDManager manager = like.getManager();
-        NDArray array = manager.create(value);
-        if (!array.getDevice().equals(like.getDevice())) {
-            NDArray moved = array.toDevice(like.getDevice(), false);
-            moved.attach(manager);
-            array.close();
-            return moved;
-        }
-        return array;
+        return DeviceScalars.beside(like, DataType.FLOAT32, value);
     }
 }

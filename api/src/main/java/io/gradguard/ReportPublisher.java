@@ -6,6 +6,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import io.gradguard.event.AlertEvent;
 import io.gradguard.event.GuardEventPublisher;
+import io.gradguard.internal.UserCallbacks;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -13,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Turns step measurements into {@link StepReport}s and hands them to statistics, metrics, the
- * report consumer and the observers, isolating training from their exceptions.
+ * report consumer and the observers, isolating training from what they throw ({@link
+ * UserCallbacks}: everything but a {@link VirtualMachineError} is logged at WARN and ignored).
  */
 final class ReportPublisher {
 
@@ -114,11 +116,12 @@ final class ReportPublisher {
                             settings.strategy().threshold());
         }
         if (settings.reportConsumer() != null) {
-            try {
-                settings.reportConsumer().accept(report);
-            } catch (RuntimeException e) {
-                logger.warn("The report consumer threw at step {}; ignored", report.step(), e);
-            }
+            UserCallbacks.run(
+                    () -> settings.reportConsumer().accept(report),
+                    logger,
+                    "The report consumer {} threw at step {}; ignored",
+                    settings.reportConsumer(),
+                    report.step());
         }
         if (settings.observers().isEmpty()) {
             return;
@@ -126,12 +129,12 @@ final class ReportPublisher {
         StepDetails details =
                 pipeline == null ? StepDetails.none() : new PipelineDetails(pipeline, batch);
         for (StepObserver observer : settings.observers()) {
-            try {
-                observer.onStep(report, details);
-            } catch (RuntimeException e) {
-                logger.warn(
-                        "Step observer {} threw at step {}; ignored", observer, report.step(), e);
-            }
+            UserCallbacks.run(
+                    () -> observer.onStep(report, details),
+                    logger,
+                    "Step observer {} threw at step {}; ignored",
+                    observer,
+                    report.step());
         }
     }
 
@@ -139,22 +142,24 @@ final class ReportPublisher {
     void alert(AlertEvent event) {
         for (StepObserver observer : settings.observers()) {
             if (observer instanceof GuardEventPublisher events) {
-                try {
-                    events.publish(event);
-                } catch (RuntimeException e) {
-                    logger.warn("Step observer {} threw on alert {}; ignored", observer, event, e);
-                }
+                UserCallbacks.run(
+                        () -> events.publish(event),
+                        logger,
+                        "Step observer {} threw on alert {}; ignored",
+                        observer,
+                        event);
             }
         }
     }
 
     void epochEnded(int epoch) {
         for (StepObserver observer : settings.observers()) {
-            try {
-                observer.onEpochEnd(epoch);
-            } catch (RuntimeException e) {
-                logger.warn("Step observer {} threw at the end of epoch {}", observer, epoch, e);
-            }
+            UserCallbacks.run(
+                    () -> observer.onEpochEnd(epoch),
+                    logger,
+                    "Step observer {} threw at the end of epoch {}; ignored",
+                    observer,
+                    epoch);
         }
     }
 
@@ -162,11 +167,11 @@ final class ReportPublisher {
         lastReport(trainer);
         dropDeferred();
         for (StepObserver observer : settings.observers()) {
-            try {
-                observer.onTrainingEnd();
-            } catch (RuntimeException e) {
-                logger.warn("Step observer {} threw at the end of training", observer, e);
-            }
+            UserCallbacks.run(
+                    observer::onTrainingEnd,
+                    logger,
+                    "Step observer {} threw at the end of training; ignored",
+                    observer);
         }
     }
 

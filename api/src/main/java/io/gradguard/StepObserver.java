@@ -5,9 +5,12 @@ package io.gradguard;
  * the optimizer update, while the step's gradients are still reachable through {@link StepDetails}.
  * Observers power events, alerts, spike forensics and report files.
  *
- * <p>Called on the training thread. An exception thrown by an observer is logged and never
- * interrupts training. Registering an observer makes the listener read each step's report back from
- * the device (one transfer per step).
+ * <p>Called on the training thread. Whatever an observer throws, an {@link Error} such as {@link
+ * AssertionError} or an undeclared checked exception included, is logged at WARN naming the
+ * observer and never interrupts training; the other observers still receive the step. Only a {@link
+ * VirtualMachineError} (such as {@link OutOfMemoryError} or {@link StackOverflowError}) propagates,
+ * since the JVM may not be able to go on. Registering an observer makes the listener read each
+ * step's report back from the device (one transfer per step).
  */
 @FunctionalInterface
 public interface StepObserver {

@@ -55,6 +55,12 @@ abstract class TrackedLossScaler implements LossScaler {
         tracker.newStep();
     }
 
+    /** Frees the device copies of the scale; they are made again when next needed. */
+    void releaseDeviceScalars() {
+        scaleSlot.release();
+        inverseSlot.release();
+    }
+
     /** Records a wiring error that {@link ScaledLoss} raises at the next forward pass. */
     void raiseWiringError(String message) {
         wiringError = message;

@@ -1,6 +1,7 @@
 package io.gradguard;
 
 import ai.djl.ndarray.NDArray;
+import io.gradguard.internal.WindowSizes;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -78,13 +79,10 @@ final class ZClip implements StatefulClipStrategy, SingleOwner {
             throw new IllegalArgumentException("alpha must be in (0, 1), got " + alpha);
         }
         Thresholds.positiveFinite("zThreshold", zThreshold);
-        if (warmupSteps < 1) {
-            throw new IllegalArgumentException("warmupSteps must be >= 1, got " + warmupSteps);
-        }
         this.maxNorm = maxNorm;
         this.alpha = alpha;
         this.zThreshold = zThreshold;
-        this.warmupNorms = new double[warmupSteps];
+        this.warmupNorms = new double[WindowSizes.check("warmupSteps", warmupSteps)];
         this.lastThreshold = maxNorm;
     }
 

@@ -7,6 +7,7 @@ import static org.testng.Assert.expectThrows;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,13 +16,14 @@ import org.testng.annotations.Test;
 /**
  * Gradients on different devices are refused before any native call. This machine has one CPU
  * device only (DJL treats every CPU id as the same device), so the second device is a proxy {@link
- * NDArray} that answers {@code getDevice()} with {@code gpu(1)} and fails the test on any other
- * call.
+ * NDArray} that answers {@code getDevice()} with {@code gpu(1)}, the other metadata getters of the
+ * list checks ({@code isReleased}, {@code getManager}, {@code getDataType}) as a float32 array of
+ * the given manager would, and fails the test on any other call.
  */
 public class DeviceMismatchTest {
 
-    /** Returns an NDArray on {@code gpu(1)} that counts any call other than getDevice. */
-    static NDArray onAnotherDevice(AtomicInteger otherCalls) {
+    /** Returns an NDArray on {@code gpu(1)} that counts any call other than metadata getters. */
+    static NDArray onAnotherDevice(AtomicInteger otherCalls, NDManager manager) {
         return (NDArray)
                 Proxy.newProxyInstance(
                         NDArray.class.getClassLoader(),
@@ -30,6 +32,12 @@ public class DeviceMismatchTest {
                             switch (method.getName()) {
                                 case "getDevice":
                                     return Device.gpu(1);
+                                case "isReleased":
+                                    return false;
+                                case "getManager":
+                                    return manager;
+                                case "getDataType":
+                                    return DataType.FLOAT32;
                                 case "toString":
                                     return "proxy on gpu(1)";
                                 case "hashCode":
@@ -46,8 +54,8 @@ public class DeviceMismatchTest {
     @Test
     public void everyFunctionRefusesASecondDevice() {
         AtomicInteger otherCalls = new AtomicInteger();
-        NDArray gpu = onAnotherDevice(otherCalls);
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray gpu = onAnotherDevice(otherCalls, manager);
             NDArray cpu = manager.create(new float[] {3f, 4f});
             List<Runnable> calls =
                     List.of(
@@ -61,7 +69,7 @@ public class DeviceMismatchTest {
                 assertTrue(e.getMessage().contains("grads[1] on gpu(1)"), e.getMessage());
                 assertTrue(e.getMessage().contains("grads[0] is on cpu()"), e.getMessage());
             }
-            assertEquals(otherCalls.get(), 0, "nothing but getDevice was called on the proxy");
+            assertEquals(otherCalls.get(), 0, "nothing but metadata was read from the proxy");
             assertEquals(cpu.toFloatArray(), new float[] {3f, 4f}, "the CPU gradient is untouched");
         }
     }

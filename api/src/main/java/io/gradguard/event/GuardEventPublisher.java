@@ -3,6 +3,7 @@ package io.gradguard.event;
 import io.gradguard.StepDetails;
 import io.gradguard.StepObserver;
 import io.gradguard.StepReport;
+import io.gradguard.internal.UserCallbacks;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,9 +28,10 @@ import org.slf4j.LoggerFactory;
  * changed the gradient of an applied step (a skipped step never counts as clipped). Monitors
  * publish {@link AlertEvent}s through {@link #publish(GuardEvent)}.
  *
- * <p>Consumers run on the publishing (training) thread, in registration order. A consumer that
- * throws a {@code RuntimeException} is logged at WARN and skipped; the other consumers and training
- * go on. Registration is thread-safe.
+ * <p>Consumers run on the publishing (training) thread, in registration order. Whatever a consumer
+ * throws, an {@link Error} or an undeclared checked exception included, is logged at WARN naming
+ * the consumer and skipped; the other consumers and training go on. Only a {@link
+ * VirtualMachineError} (such as {@link OutOfMemoryError}) propagates. Registration is thread-safe.
  */
 public final class GuardEventPublisher implements StepObserver {
 
@@ -91,10 +93,12 @@ public final class GuardEventPublisher implements StepObserver {
     }
 
     /**
-     * Hands an event to every consumer subscribed to its type, in registration order. A consumer's
-     * {@code RuntimeException} is logged and does not reach the caller.
+     * Hands an event to every consumer subscribed to its type, in registration order. What a
+     * consumer throws is logged and does not reach the caller, except a {@link
+     * VirtualMachineError}.
      *
      * @param event the event
+     * @throws VirtualMachineError if a consumer threw one
      */
     public void publish(GuardEvent event) {
         Objects.requireNonNull(event, "event");
@@ -152,11 +156,12 @@ public final class GuardEventPublisher implements StepObserver {
             if (!type.isInstance(event)) {
                 return;
             }
-            try {
-                consumer.accept(type.cast(event));
-            } catch (RuntimeException e) {
-                logger.warn("An event consumer threw on \"{}\"; ignored", event, e);
-            }
+            UserCallbacks.run(
+                    () -> consumer.accept(type.cast(event)),
+                    logger,
+                    "Event consumer {} threw on \"{}\"; ignored",
+                    consumer,
+                    event);
         }
     }
 }

@@ -4,8 +4,9 @@ import java.util.Arrays;
 
 /**
  * The last {@code capacity} values of a stream, kept both in arrival order and sorted, so that a
- * percentile costs O(1) and an insertion O(capacity) (two array moves), with no allocation after
- * construction.
+ * percentile costs O(1) and an insertion O(capacity) (two array moves). Storage grows with the
+ * values kept (doubling, from at most 64 slots) up to {@code capacity}, so a large capacity costs
+ * memory only once that many values have arrived; no allocation once the window is full.
  *
  * <p>Percentiles use linear interpolation between closest ranks, numpy's default ({@code
  * method="linear"}): for {@code n} sorted values {@code v} and {@code q} in [0, 100], the virtual
@@ -17,8 +18,11 @@ import java.util.Arrays;
  */
 public final class RollingPercentile {
 
-    private final double[] ring;
-    private final double[] sorted;
+    private static final int INITIAL_SLOTS = 64;
+
+    private final int capacity;
+    private double[] ring;
+    private double[] sorted;
     private int size;
     private int next;
 
@@ -32,8 +36,9 @@ public final class RollingPercentile {
         if (capacity < 1) {
             throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
         }
-        this.ring = new double[capacity];
-        this.sorted = new double[capacity];
+        this.capacity = capacity;
+        this.ring = new double[Math.min(capacity, INITIAL_SLOTS)];
+        this.sorted = new double[ring.length];
     }
 
     /**
@@ -42,7 +47,7 @@ public final class RollingPercentile {
      * @return the capacity
      */
     public int capacity() {
-        return ring.length;
+        return capacity;
     }
 
     /**
@@ -64,14 +69,19 @@ public final class RollingPercentile {
         if (Double.isNaN(value)) {
             throw new IllegalArgumentException("value must not be NaN");
         }
-        if (size == ring.length) {
+        if (size == capacity) {
             double evicted = ring[next];
             int at = Arrays.binarySearch(sorted, 0, size, evicted);
             System.arraycopy(sorted, at + 1, sorted, at, size - at - 1);
             size--;
+        } else if (size == ring.length) {
+            // Not full yet, so the ring has not wrapped: its values are in arrival order from 0.
+            int grown = (int) Math.min(capacity, 2L * ring.length);
+            ring = Arrays.copyOf(ring, grown);
+            sorted = Arrays.copyOf(sorted, grown);
         }
         ring[next] = value;
-        next = (next + 1) % ring.length;
+        next = (next + 1) % capacity;
         int at = Arrays.binarySearch(sorted, 0, size, value);
         if (at < 0) {
             at = -at - 1;
@@ -105,9 +115,9 @@ public final class RollingPercentile {
      */
     public double[] toArray() {
         double[] out = new double[size];
-        int start = size == ring.length ? next : 0;
+        int start = size == capacity ? next : 0;
         for (int i = 0; i < size; i++) {
-            out[i] = ring[(start + i) % ring.length];
+            out[i] = ring[(start + i) % capacity];
         }
         return out;
     }

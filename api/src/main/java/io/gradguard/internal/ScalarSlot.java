@@ -38,6 +38,14 @@ public final class ScalarSlot {
         return array;
     }
 
+    /** Closes the arrays this slot holds; the next {@link #get} creates a new one. */
+    public synchronized void release() {
+        for (Entry entry : entries.values()) {
+            entry.array.close();
+        }
+        entries.clear();
+    }
+
     private record Key(String engine, Device device) {}
 
     private record Entry(int bits, NDArray array) {}

@@ -5,6 +5,7 @@ import io.gradguard.StepObserver;
 import io.gradguard.StepReport;
 import io.gradguard.event.AlertEvent;
 import io.gradguard.event.GuardEventPublisher;
+import io.gradguard.internal.WindowSizes;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * episode ends (one INFO) at the first step where the rate is back to or below it, and the next
  * crossing starts a new episode.
  *
- * <p>Memory: one byte per window slot, allocated once. Not thread-safe; fed by one listener.
+ * <p>Memory: one byte per window slot, allocated once (at most {@value WindowSizes#MAX}). Not
+ * thread-safe; fed by one listener.
  */
 public final class ClipRateMonitor implements StepObserver {
 
@@ -155,15 +157,13 @@ public final class ClipRateMonitor implements StepObserver {
         /**
          * Sets the number of optimizer steps in the rolling window; 100 by default.
          *
-         * @param window {@code >= 1}
+         * @param window in [1, {@value WindowSizes#MAX}]
          * @return this builder
-         * @throws IllegalArgumentException if {@code window < 1}
+         * @throws IllegalArgumentException if {@code window} is outside [1, {@value
+         *     WindowSizes#MAX}]
          */
         public Builder optWindow(int window) {
-            if (window < 1) {
-                throw new IllegalArgumentException("window must be >= 1, got " + window);
-            }
-            this.window = window;
+            this.window = WindowSizes.check("window", window);
             return this;
         }
 

@@ -29,8 +29,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each step costs a few primitive array slots (about 34 bytes). The images are written when
  * training ends (unless disabled) or when {@link #write()} is called. Non-finite norms leave a gap
- * in the norm line; a skipped step is marked at its norm, or at the largest finite norm when its
- * norm is not finite.
+ * in the norm line, and so do zero norms on a log axis ({@link Builder#optLogScale}); a skipped
+ * step is marked at its norm, or at the largest drawn norm when its own is not drawn (at 1 on a log
+ * axis, 0 on a linear one, when no norm is drawn). The histogram counts every finite norm, zeros
+ * included.
  */
 public final class NormChart implements StepObserver {
 
@@ -249,7 +251,8 @@ public final class NormChart implements StepObserver {
 
         /**
          * Sets whether the norm axis is logarithmic; false by default. Useful when spikes are
-         * orders of magnitude above the usual norm.
+         * orders of magnitude above the usual norm. A log axis has no place for a zero norm (all
+         * gradients zero): such steps leave a gap in the line, as non-finite norms do.
          *
          * @param logScale true for a log10 norm axis
          * @return this builder

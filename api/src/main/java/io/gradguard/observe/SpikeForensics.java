@@ -6,6 +6,7 @@ import io.gradguard.StepReport;
 import io.gradguard.event.AlertEvent;
 import io.gradguard.event.GuardEventPublisher;
 import io.gradguard.internal.RollingPercentile;
+import io.gradguard.internal.WindowSizes;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -284,15 +285,13 @@ public final class SpikeForensics implements StepObserver {
         /**
          * Sets how many recent finite norms form the distribution; 200 by default.
          *
-         * @param window {@code >= 1}
+         * @param window in [1, {@value WindowSizes#MAX}]
          * @return this builder
-         * @throws IllegalArgumentException if {@code window < 1}
+         * @throws IllegalArgumentException if {@code window} is outside [1, {@value
+         *     WindowSizes#MAX}]
          */
         public Builder optWindow(int window) {
-            if (window < 1) {
-                throw new IllegalArgumentException("window must be >= 1, got " + window);
-            }
-            this.window = window;
+            this.window = WindowSizes.check("window", window);
             return this;
         }
 

@@ -59,25 +59,29 @@ final class XChartRenderer {
         double[] x = new double[n];
         double[] norms = new double[n];
         double[] thresholds = new double[n];
-        double largest = 0;
+        double largest = Double.NaN;
         boolean anyThreshold = false;
         boolean scaled = false;
         for (int i = 0; i < n; i++) {
             x[i] = data.step(i);
-            norms[i] = finiteOrNaN(data.norm(i));
-            thresholds[i] = finiteOrNaN(data.threshold(i));
+            norms[i] = drawable(data.norm(i), logScale);
+            thresholds[i] = drawable(data.threshold(i), logScale);
             anyThreshold |= Double.isFinite(thresholds[i]);
             scaled |= data.lossScale(i) != 1.0;
-            if (Double.isFinite(norms[i])) {
-                largest = Math.max(largest, norms[i]);
+            if (Double.isFinite(norms[i]) && !(norms[i] <= largest)) {
+                largest = norms[i];
             }
+        }
+        if (Double.isNaN(largest)) {
+            // No drawable norm: markers go to the axis's neutral value (1 on a log axis).
+            largest = logScale ? 1 : 0;
         }
         line(chart.addSeries(NORM, x, norms));
         if (anyThreshold) {
             line(chart.addSeries(THRESHOLD, x, thresholds));
         }
-        markers(chart, CLIPPED, data, largest, false, SeriesMarkers.CIRCLE);
-        markers(chart, SKIPPED, data, largest, true, SeriesMarkers.CROSS);
+        markers(chart, CLIPPED, norms, data, largest, false, SeriesMarkers.CIRCLE);
+        markers(chart, SKIPPED, norms, data, largest, true, SeriesMarkers.CROSS);
         if (scaled) {
             double[] scales = new double[n];
             for (int i = 0; i < n; i++) {
@@ -123,6 +127,7 @@ final class XChartRenderer {
     private static void markers(
             XYChart chart,
             String name,
+            double[] norms,
             ChartData data,
             double largest,
             boolean skippedSeries,
@@ -133,7 +138,7 @@ final class XChartRenderer {
         for (int i = 0; i < data.size(); i++) {
             if (skippedSeries ? data.skipped(i) : data.clipped(i)) {
                 x[count] = data.step(i);
-                y[count] = Double.isFinite(data.norm(i)) ? data.norm(i) : largest;
+                y[count] = Double.isFinite(norms[i]) ? norms[i] : largest;
                 count++;
             }
         }
@@ -150,8 +155,12 @@ final class XChartRenderer {
         series.setMarker(SeriesMarkers.NONE);
     }
 
-    private static double finiteOrNaN(double value) {
-        return Double.isFinite(value) ? value : Double.NaN;
+    /**
+     * Returns the value to draw, or NaN (a gap) for a value with no place on the axis: a non-finite
+     * one, or on a log axis one that is not positive.
+     */
+    private static double drawable(double value, boolean logScale) {
+        return Double.isFinite(value) && (!logScale || value > 0) ? value : Double.NaN;
     }
 
     private static void save(org.knowm.xchart.internal.chartpart.Chart<?, ?> chart, Path file) {

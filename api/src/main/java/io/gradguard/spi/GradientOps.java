@@ -125,8 +125,8 @@ public interface GradientOps {
         }
         NDArray total = totalNorm(grads, normType);
         NDArray denominator = total.add(DeviceScalars.fp32(total, 1e-6f));
-        NDArray quotient = DeviceScalars.fp32(total, maxNorm).div(denominator);
-        // The constant is the left operand, so the quotient landed in the constants' manager.
+        NDArray quotient = DeviceScalars.argument(total, maxNorm).div(denominator);
+        // The bound is the left operand, so the quotient landed in its manager.
         quotient.attach(total.getManager());
         scaleInPlace(grads, quotient.minimum(DeviceScalars.fp32(total, 1f)));
         return total;

@@ -209,8 +209,8 @@ public final class PtGradientOps implements GradientOps {
 
     /**
      * Clips the gradients in place to a global p-norm, as {@link #clipByGlobalNorm(List, NDArray,
-     * float)} with the bound held in a device constant cached per device and value ({@link
-     * DeviceScalars}). Use the {@code NDArray} overload for a bound that changes over training.
+     * float)} with the bound held in a device scalar: a cached one when the same bound repeats,
+     * otherwise a new one in the first gradient's manager ({@link DeviceScalars#argument}).
      *
      * @param grads gradients on one device, clipped in place
      * @param maxNorm the bound, positive and finite
@@ -227,7 +227,7 @@ public final class PtGradientOps implements GradientOps {
         }
         NormType.check(normType);
         PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
-        return clipByGlobalNorm(grads, DeviceScalars.fp32(arrays[0], maxNorm), normType);
+        return clipByGlobalNorm(grads, DeviceScalars.argument(arrays[0], maxNorm), normType);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.gradguard.it.scenario;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.training.Trainer;
@@ -25,10 +26,18 @@ final class ScenarioFaults extends TrainingListenerAdapter {
     private final ScenarioModel model;
     private final LossScaler scaler;
     private PlannedFault armed;
+    private boolean lossNonFinite;
 
     ScenarioFaults(ScenarioModel model, LossScaler scaler) {
         this.model = model;
         this.scaler = scaler;
+    }
+
+    /** Returns whether a loss evaluated since the last call was NaN or infinite, and resets. */
+    boolean takeLossNonFinite() {
+        boolean seen = lossNonFinite;
+        lossNonFinite = false;
+        return seen;
     }
 
     /** Arms the fault for the next micro-batch, or disarms with null. */
@@ -41,10 +50,15 @@ final class ScenarioFaults extends TrainingListenerAdapter {
             @Override
             public NDArray evaluate(NDList labels, NDList predictions) {
                 NDArray value = loss.evaluate(labels, predictions);
-                if (armed == null || armed.target() != PlannedFault.Target.LOSS) {
-                    return value;
+                if (armed != null && armed.target() == PlannedFault.Target.LOSS) {
+                    value = value.mul(armed.value());
                 }
-                return value.mul(armed.value());
+                // A loss can also become non-finite by itself (weights blown up by an earlier
+                // unclipped spike): the host reads it, independently of the guard.
+                for (float v : value.toType(DataType.FLOAT32, false).toFloatArray()) {
+                    lossNonFinite |= !Float.isFinite(v);
+                }
+                return value;
             }
         };
     }

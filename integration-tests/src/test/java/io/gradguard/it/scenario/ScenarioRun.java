@@ -112,6 +112,7 @@ final class ScenarioRun {
                         sink.accept(new Violation(Invariant.CRASH, w, ScenarioKit.stack(e)));
                         return new Trace(weights, reports, true);
                     }
+                    boolean lossNonFinite = faults.takeLossNonFinite();
                     List<float[]> after = model.weights();
                     StepReport report = refused ? null : guard.getLastReport().orElse(null);
                     GradientProbe.Capture capture = probe.capture();
@@ -124,7 +125,8 @@ final class ScenarioRun {
                                     scale,
                                     capture == null ? null : capture.gradients(),
                                     report,
-                                    refused));
+                                    refused,
+                                    lossNonFinite));
                     count(trainable, report, refused);
                     weights.add(after);
                     reports.add(report);
