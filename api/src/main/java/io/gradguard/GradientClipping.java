@@ -54,7 +54,7 @@ public final class GradientClipping {
      * @param normType {@code p >= 1}, or {@link Float#POSITIVE_INFINITY}
      * @return the total norm before clipping, a 0-d float32 array on the gradients' device
      * @throws IllegalArgumentException on an invalid argument, an empty list, or gradients on
-     *     different devices
+     *     different devices or engines
      */
     public static NDArray clipGradNorm(List<NDArray> grads, float maxNorm, float normType) {
         return clipGradNorm(grads, maxNorm, normType, false);
@@ -74,7 +74,7 @@ public final class GradientClipping {
      * @param errorIfNonFinite whether to throw on a non-finite total norm
      * @return the total norm before clipping, a 0-d float32 array on the gradients' device
      * @throws IllegalArgumentException on an invalid argument, an empty list, or gradients on
-     *     different devices
+     *     different devices or engines
      * @throws NonFiniteGradientException if {@code errorIfNonFinite} and the norm is not finite
      */
     public static NDArray clipGradNorm(
@@ -114,7 +114,7 @@ public final class GradientClipping {
      * @param normType {@code p >= 1}, or {@link Float#POSITIVE_INFINITY}
      * @return a 0-d float32 array on the gradients' device
      * @throws IllegalArgumentException on an invalid argument, an empty list, or gradients on
-     *     different devices
+     *     different devices or engines
      */
     public static NDArray totalNorm(List<NDArray> grads, float normType) {
         NormType.check(normType);
@@ -128,7 +128,7 @@ public final class GradientClipping {
      * @param grads the gradients to clamp in place, on one device
      * @param limit the bound; finite and {@code > 0}
      * @throws IllegalArgumentException on an invalid argument, an empty list, or gradients on
-     *     different devices
+     *     different devices or engines
      */
     public static void clipGradValue(List<NDArray> grads, float limit) {
         Thresholds.positiveFinite("limit", limit);
@@ -149,7 +149,8 @@ public final class GradientClipping {
      * @param grads the gradients
      * @param work what to do with them
      * @return the array {@code work} returned, or null
-     * @throws IllegalArgumentException on an empty list, a null gradient or several devices
+     * @throws IllegalArgumentException on an empty list, a null gradient, several engines or
+     *     several devices
      */
     static NDArray inScope(List<NDArray> grads, Function<GradientOps, NDArray> work) {
         checkGradients(grads);
@@ -164,12 +165,17 @@ public final class GradientClipping {
         }
     }
 
+    private static String engineName(NDArray grad) {
+        return grad.getManager().getEngine().getEngineName();
+    }
+
     private static void checkGradients(List<NDArray> grads) {
         Objects.requireNonNull(grads, "grads");
         if (grads.isEmpty()) {
             throw new IllegalArgumentException("grads is empty: pass at least one gradient");
         }
         Device device = grads.get(0).getDevice();
+        String engine = engineName(grads.get(0));
         for (int i = 0; i < grads.size(); i++) {
             NDArray grad = grads.get(i);
             if (grad == null) {
@@ -185,6 +191,16 @@ public final class GradientClipping {
                                 + grad.getDevice()
                                 + ". Move them with toDevice(...) or clip each device's set"
                                 + " separately.");
+            }
+            if (!engineName(grad).equals(engine)) {
+                throw new IllegalArgumentException(
+                        "grads must all belong to one engine: grads[0] is a "
+                                + engine
+                                + " array, grads["
+                                + i
+                                + "] a "
+                                + engineName(grad)
+                                + " array.");
             }
         }
     }
