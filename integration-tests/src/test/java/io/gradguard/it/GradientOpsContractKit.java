@@ -481,13 +481,20 @@ public abstract class GradientOpsContractKit {
         assertThrows(IllegalArgumentException.class, () -> ops().unscaleAndCheck(none, one));
     }
 
-    /** Methods that return nothing accept an empty list. */
+    /**
+     * Methods that return nothing accept an empty list, create no array and leave the factor as it
+     * was.
+     */
     @Test
     public void methodsReturningNothingAcceptAnEmptyList() {
         List<NDArray> none = List.of();
-        ops().scaleInPlace(none, manager.create(0.5f));
+        NDArray factor = manager.create(0.5f);
+        int arrays = engineManager.getManagedArrays().size();
+        ops().scaleInPlace(none, factor);
         ops().clampInPlace(none, 1f);
         ops().zeroInPlace(none);
+        assertEquals(engineManager.getManagedArrays().size(), arrays, "arrays created");
+        assertEquals(factor.getFloat(), 0.5f, "the factor is not modified");
     }
 
     /** Norm types below 1, NaN and -inf are refused with {@link IllegalArgumentException}. */
