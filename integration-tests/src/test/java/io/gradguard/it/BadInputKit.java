@@ -255,6 +255,7 @@ public abstract class BadInputKit {
     public void bfloat16ModelsAreRefusedBeforeAnyNativeCall() {
         ClippingTrainingListener guard = guard(new ArrayList<>());
         try (TinyRegression problem = new TinyRegression(engineName(), 97, DataType.BFLOAT16)) {
+            int arrays = problem.modelArrays();
             IllegalArgumentException e =
                     expectThrows(
                             IllegalArgumentException.class,
@@ -263,6 +264,9 @@ public abstract class BadInputKit {
                                             GradGuard.trainingConfig(Loss.l2Loss(), sgd(), guard),
                                             97));
             assertTrue(e.getMessage().contains("bfloat16"), e.getMessage());
+            // Refused in the trainer's constructor: no parameter was initialized, no array made.
+            assertFalse(problem.anyParameterInitialized(), "a parameter was initialized");
+            assertEquals(problem.modelArrays(), arrays, "arrays created under the model");
         }
     }
 }

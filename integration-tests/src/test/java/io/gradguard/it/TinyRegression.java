@@ -188,6 +188,21 @@ final class TinyRegression implements AutoCloseable {
                 count);
     }
 
+    /** Counts the arrays held under the model's manager (parameters, trainers and their steps). */
+    int modelArrays() {
+        return model.getNDManager().getManagedArrays().size();
+    }
+
+    /** Tells whether any parameter of the block holds an array. */
+    boolean anyParameterInitialized() {
+        for (Pair<String, Parameter> pair : model.getBlock().getParameters()) {
+            if (pair.getValue().isInitialized()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     List<float[]> weights() {
         List<float[]> out = new ArrayList<>();
         for (Pair<String, Parameter> pair : model.getBlock().getParameters()) {
