@@ -59,6 +59,7 @@ final class TinyRegression implements AutoCloseable {
                         .add(Activation::relu)
                         .add(Linear.builder().setUnits(1).build()));
         dataManager = NDManager.newBaseManager(Device.cpu(), engine);
+        dataManager.setName("data");
         Random random = new Random(seed);
         float[] x = new float[samples * FEATURES];
         float[] y = new float[samples];
