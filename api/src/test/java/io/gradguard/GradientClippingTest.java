@@ -2,8 +2,8 @@ package io.gradguard;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
-import static org.testng.Assert.assertThrows;
 import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -157,18 +157,26 @@ public class GradientClippingTest {
         }
     }
 
+    /**
+     * A null in the list is refused by index, before anything is clipped. Gradients on two devices
+     * are {@link DeviceMismatchTest}'s subject, gradients of two engines the integration tests'.
+     */
     @Test
-    public void gradientsOnDifferentEnginesDevicesAreRejected() {
+    public void aNullGradientIsRejectedByIndex() {
         try (NDManager m = manager.newSubManager()) {
-            NDArray a = m.create(new float[] {1f});
-            NDArray b = m.create(new float[] {1f});
+            NDArray a = m.create(new float[] {3f});
+            NDArray b = m.create(new float[] {4f});
             List<NDArray> withNull = new ArrayList<>();
             withNull.add(a);
             withNull.add(null);
-            assertThrows(
-                    IllegalArgumentException.class,
-                    () -> GradientClipping.clipGradNorm(withNull, 1f));
-            GradientClipping.clipGradNorm(List.of(a, b), 1f);
+            IllegalArgumentException e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> GradientClipping.clipGradNorm(withNull, 1f));
+            assertTrue(e.getMessage().contains("grads[1] is null"), e.getMessage());
+            assertEquals(a.toFloatArray(), new float[] {3f}, "nothing clipped");
+            // The same gradients without the null: ||(3, 4)|| = 5.
+            assertEquals(GradientClipping.clipGradNorm(List.of(a, b), 1f).getFloat(), 5f);
         }
     }
 

@@ -27,8 +27,18 @@ import org.testng.annotations.Test;
  * ({@code tools/reference/generate_clip_vectors.py}) fed through {@link GradientClipping}. Float32
  * cases match to 1e-6 relative; float16 cases use the float32-accumulated norm and float16
  * tolerances, as the generator's README explains.
+ *
+ * <p>This module has no engine module on its test classpath, so these calls run the generic ops;
+ * the integration tests' {@code ClipGradNormVectorsTest} runs the same vectors through the fused
+ * ones.
  */
 public class GradientClippingVectorsTest {
+
+    /** Norm cases the generator writes: 46 float32 and 19 float16 (see {@code build()}). */
+    private static final int NORM_CASES = 65;
+
+    /** Value cases the generator writes: four float32 and two float16 sets. */
+    private static final int VALUE_CASES = 6;
 
     private static JsonObject vectors;
     private NDManager manager;
@@ -56,18 +66,19 @@ public class GradientClippingVectorsTest {
         return vectors;
     }
 
-    @DataProvider
+    @DataProvider(propagateFailureAsTestFailure = true)
     public Object[][] normCases() throws Exception {
-        return cases("norm_cases");
+        return cases("norm_cases", NORM_CASES);
     }
 
-    @DataProvider
+    @DataProvider(propagateFailureAsTestFailure = true)
     public Object[][] valueCases() throws Exception {
-        return cases("value_cases");
+        return cases("value_cases", VALUE_CASES);
     }
 
-    private static Object[][] cases(String key) throws Exception {
+    private static Object[][] cases(String key, int expected) throws Exception {
         JsonArray array = vectors().getAsJsonArray(key);
+        assertEquals(array.size(), expected, key + " in the file");
         Object[][] out = new Object[array.size()][];
         for (int i = 0; i < array.size(); i++) {
             JsonObject c = array.get(i).getAsJsonObject();
@@ -86,9 +97,13 @@ public class GradientClippingVectorsTest {
             double expectedNorm = number(c.get("total_norm_fp32"));
             assertClose(norm.getFloat(), expectedNorm, fp16 ? 1e-3 : 1e-6, 1e-30, name + " norm");
             JsonArray clipped = c.getAsJsonArray("clipped");
+            JsonArray inputs = c.getAsJsonArray("grads");
+            double dot = 0;
+            double square = 0;
             for (int t = 0; t < grads.size(); t++) {
                 float[] actual = grads.get(t).toType(DataType.FLOAT32, false).toFloatArray();
                 JsonArray expected = clipped.get(t).getAsJsonObject().getAsJsonArray("values");
+                JsonArray input = inputs.get(t).getAsJsonObject().getAsJsonArray("values");
                 for (int i = 0; i < actual.length; i++) {
                     assertClose(
                             actual[i],
@@ -96,7 +111,20 @@ public class GradientClippingVectorsTest {
                             fp16 ? 2e-3 : 1e-6,
                             fp16 ? 1.2e-7 : 1e-30,
                             name + " tensor " + t + " element " + i);
+                    double before = number(input.get(i));
+                    dot += actual[i] * before;
+                    square += before * before;
                 }
+            }
+            // The coefficient that was applied, read back from the gradients (least squares of
+            // after against before): PyTorch's clip_coef. Zero gradients carry none.
+            if (square > 0) {
+                assertClose(
+                        dot / square,
+                        number(c.get("clip_coef")),
+                        fp16 ? 1e-3 : 1e-6,
+                        0,
+                        name + " coefficient");
             }
         }
     }

@@ -4,6 +4,8 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDManager;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.testng.annotations.Test;
@@ -36,11 +38,34 @@ public class StrategyStateCodecTest {
     @Test
     public void autoClipStateSurvivesTheCodec() {
         StatefulClipStrategy auto = ClipStrategy.autoClip(50f, 8);
-        Map<String, Object> state = auto.state();
-        StatefulClipStrategy copy = ClipStrategy.autoClip(50f, 8);
-        copy.restore(StrategyStateCodec.decode(StrategyStateCodec.encode(state)));
-        assertEquals(copy.state().keySet(), state.keySet());
-        assertEquals(copy.threshold(), auto.threshold());
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            // Ten norms into a history of 8: the first two fall out, leaving
+            // [3, 10, 2, 7, 4, 9, 6, 8], whose median (linear, h = 7 * 0.5 = 3.5 in the sorted
+            // 2, 3, 4, 6, 7, 8, 9, 10) is 6.5.
+            for (float norm : new float[] {5f, 1f, 3f, 10f, 2f, 7f, 4f, 9f, 6f, 8f}) {
+                AdaptiveStrategiesTest.applyToNorm(manager, auto, norm, null);
+            }
+            assertEquals(auto.threshold(), 6.5f);
+            Map<String, Object> state = auto.state();
+            StatefulClipStrategy copy = ClipStrategy.autoClip(50f, 8);
+            copy.restore(StrategyStateCodec.decode(StrategyStateCodec.encode(state)));
+            assertEquals(copy.state().keySet(), state.keySet());
+            assertEquals((double[]) copy.state().get("history"), (double[]) state.get("history"));
+            assertEquals(copy.threshold(), 6.5f);
+
+            // The next norm, 20, pushes out 3: sorted 2, 4, 6, 7, 8, 9, 10, 20, median 7.5. A
+            // strategy that lost its history would use 20 alone and not clip.
+            float[] originalCoef = new float[1];
+            float[] copyCoef = new float[1];
+            float original = AdaptiveStrategiesTest.applyToNorm(manager, auto, 20f, originalCoef);
+            float restored = AdaptiveStrategiesTest.applyToNorm(manager, copy, 20f, copyCoef);
+            assertEquals(auto.threshold(), 7.5f);
+            assertEquals(copy.threshold(), 7.5f);
+            assertEquals(
+                    Float.floatToRawIntBits(copyCoef[0]), Float.floatToRawIntBits(originalCoef[0]));
+            assertEquals(Float.floatToRawIntBits(restored), Float.floatToRawIntBits(original));
+            assertEquals(original, 20f * (7.5f / (20f + 1e-6f)), 1e-5f);
+        }
     }
 
     @Test

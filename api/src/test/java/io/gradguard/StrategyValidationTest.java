@@ -1,8 +1,13 @@
 package io.gradguard;
 
+import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertThrows;
 import static org.testng.Assert.assertTrue;
 
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.gradguard.spi.GradientOps;
 import java.util.List;
 import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
@@ -44,11 +49,26 @@ public class StrategyValidationTest {
         assertMessage(() -> GradientClipping.totalNorm(List.of(), normType), "normType", normType);
     }
 
-    @Test
-    public void validNormTypesAreAccepted() {
-        ClipStrategy.globalNorm(1f, 1f);
-        ClipStrategy.globalNorm(1f, 3f);
-        ClipStrategy.globalNorm(1f, Float.POSITIVE_INFINITY);
+    @DataProvider
+    public Object[][] validNormTypes() {
+        // The norm of the gradient (3, -4) by hand: |3| + |-4| = 7; (27 + 64)^(1/3) = 91^(1/3)
+        // = 4.4979414; max(|3|, |-4|) = 4.
+        return new Object[][] {{1f, 7f}, {3f, 4.4979414f}, {Float.POSITIVE_INFINITY, 4f}};
+    }
+
+    @Test(dataProvider = "validNormTypes")
+    public void validNormTypesAreAcceptedAndUsed(float normType, float expectedNorm) {
+        ClipStrategy strategy = ClipStrategy.globalNorm(1f, normType);
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), "PyTorch")) {
+            NDArray grad = manager.create(new float[] {3f, -4f});
+            ClipOutcome outcome =
+                    strategy.apply(ClipContext.of(GradientOps.generic(), List.of(grad), 0));
+            assertEquals(outcome.totalNorm().getFloat(), expectedNorm, 1e-6f, "norm " + normType);
+            // Clipped to max norm 1: the gradient divided by its norm (+ 1e-6).
+            float coef = 1f / (expectedNorm + 1e-6f);
+            assertEquals(
+                    grad.toFloatArray(), new float[] {3f * coef, -4f * coef}, 1e-6f, "clipped");
+        }
     }
 
     @Test

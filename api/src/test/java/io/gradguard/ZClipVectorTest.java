@@ -39,10 +39,16 @@ public class ZClipVectorTest {
     @Test
     public void matchesTheReferenceVectors() throws IOException {
         JsonArray cases = load().getAsJsonArray("cases");
-        assertEquals(cases.size(), 2);
+        // The generator's main(): "small" with 16 hand-written norms, "defaults" with 60.
+        Map<String, Integer> stepsPerCase = Map.of("small", 16, "defaults", 60);
+        assertEquals(cases.size(), stepsPerCase.size());
         for (JsonElement element : cases) {
             JsonObject c = element.getAsJsonObject();
             String name = c.get("name").getAsString();
+            assertEquals(
+                    Integer.valueOf(c.getAsJsonArray("steps").size()),
+                    stepsPerCase.get(name),
+                    name + " steps");
             StatefulClipStrategy zclip =
                     ClipStrategy.zClip(
                             number(c.get("maxNorm")),

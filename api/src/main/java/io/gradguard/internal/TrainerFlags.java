@@ -9,8 +9,8 @@ import org.slf4j.LoggerFactory;
  * Tells a DJL {@link Trainer} that its gradients were seen after a backward pass.
  *
  * <p>DJL's first {@code Trainer.step()} sums every gradient and throws if the sum is exactly zero,
- * to catch a missing backward pass. Under a guard that check misfires: a skipped or held step, or
- * a clip whose coefficient is 0 (a norm that overflows float32, as in PyTorch), legitimately leaves
+ * to catch a missing backward pass. Under a guard that check misfires: a skipped or held step, or a
+ * clip whose coefficient is 0 (a norm that overflows float32, as in PyTorch), legitimately leaves
  * zeros. The guard only runs after a backward pass, so it marks the check as done. This reads a
  * private field of DJL 0.35.1 ({@code Trainer.gradientsChecked}); on a DJL without it nothing
  * happens, and DJL's own check stays in force.

@@ -220,16 +220,25 @@ public class MxGradientOpsTest extends MxOpsTestBase {
         assertTrue(Float.isNaN(grad.toFloatArray()[0]));
     }
 
+    /**
+     * Bad arguments are refused before anything reaches MXNet: no array is created and the
+     * gradients keep their values (a clamp to 0 that ran would have zeroed them).
+     */
     @Test
     public void badInputIsRejectedBeforeAnyNativeCall() {
-        assertThrows(IllegalArgumentException.class, () -> ops.totalNorm(grads(), 0.5f));
-        assertThrows(IllegalArgumentException.class, () -> ops.perTensorNorms(grads(), Float.NaN));
+        List<NDArray> grads = grads();
+        int arrays = base.getManagedArrays().size();
+        assertThrows(IllegalArgumentException.class, () -> ops.totalNorm(grads, 0.5f));
+        assertThrows(IllegalArgumentException.class, () -> ops.perTensorNorms(grads, Float.NaN));
         assertThrows(IllegalArgumentException.class, () -> ops.totalNorm(List.of(), 2f));
         assertThrows(IllegalArgumentException.class, () -> ops.perTensorNorms(List.of(), 2f));
         assertThrows(IllegalArgumentException.class, () -> ops.nonFiniteFlag(List.of()));
-        assertThrows(IllegalArgumentException.class, () -> ops.clampInPlace(grads(), 0f));
-        assertThrows(IllegalArgumentException.class, () -> ops.clampInPlace(grads(), Float.NaN));
-        assertThrows(IllegalArgumentException.class, () -> ops.scaleInPlace(grads(), null));
+        assertThrows(IllegalArgumentException.class, () -> ops.clampInPlace(grads, 0f));
+        assertThrows(IllegalArgumentException.class, () -> ops.clampInPlace(grads, Float.NaN));
+        assertThrows(IllegalArgumentException.class, () -> ops.scaleInPlace(grads, null));
+        assertEquals(base.getManagedArrays().size(), arrays, "no array was created");
+        assertEquals(grads.get(0).toFloatArray(), new float[] {3f, 4f});
+        assertEquals(grads.get(1).toFloatArray(), new float[] {12f});
     }
 
     @Test

@@ -152,7 +152,11 @@ public class PtGradientOpsNumbersTest {
 
     @Test
     public void scaleInPlaceAcceptsAnEmptyList() {
-        ops.scaleInPlace(List.of(), manager.create(0.25f));
+        NDArray factor = manager.create(0.25f);
+        int arrays = root.getManagedArrays().size();
+        ops.scaleInPlace(List.of(), factor);
+        assertEquals(root.getManagedArrays().size(), arrays, "no array created");
+        assertEquals(factor.getFloat(), 0.25f, "the factor is not modified");
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.testng.Assert.expectThrows;
 
 import ai.djl.Device;
 import ai.djl.Model;
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -69,11 +70,11 @@ public abstract class BadInputKit {
             List<float[]> before = problem.weights();
             Batch batch = problem.explicitBatches(manager, TinyRegression.BATCH, 1).get(0);
             // The engine refuses backward through a graph with nothing to differentiate.
-            RuntimeException backward =
+            EngineException backward =
                     expectThrows(
-                            RuntimeException.class,
+                            EngineException.class,
                             () -> GuardedTraining.trainBatch(trainer, batch));
-            System.out.println(engineName() + " all frozen, backward: " + backward);
+            assertEquals(backward.getClass(), EngineException.class, backward.toString());
             // Reached anyway (a loop that skips backward), the guard refuses before native code.
             IllegalStateException e =
                     expectThrows(
@@ -255,6 +256,7 @@ public abstract class BadInputKit {
     public void bfloat16ModelsAreRefusedBeforeAnyNativeCall() {
         ClippingTrainingListener guard = guard(new ArrayList<>());
         try (TinyRegression problem = new TinyRegression(engineName(), 97, DataType.BFLOAT16)) {
+            int arrays = problem.modelArrays();
             IllegalArgumentException e =
                     expectThrows(
                             IllegalArgumentException.class,
@@ -263,6 +265,9 @@ public abstract class BadInputKit {
                                             GradGuard.trainingConfig(Loss.l2Loss(), sgd(), guard),
                                             97));
             assertTrue(e.getMessage().contains("bfloat16"), e.getMessage());
+            // Refused in the trainer's constructor: no parameter was initialized, no array made.
+            assertFalse(problem.anyParameterInitialized(), "a parameter was initialized");
+            assertEquals(problem.modelArrays(), arrays, "arrays created under the model");
         }
     }
 }

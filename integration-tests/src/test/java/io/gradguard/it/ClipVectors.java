@@ -28,6 +28,23 @@ final class ClipVectors {
     static final String RESOURCE = "/vectors/clip_vectors.json";
 
     /**
+     * The float32 norm cases the generator writes ({@code build()} in the script): four gradient
+     * sets with p = 1, 2, 3, inf each below and above the threshold plus p = 2, inf at it (4 * 10 =
+     * 40), zeros with p = 1, 2, inf (3) and with_empty with p = 1, 2, 3 (3).
+     */
+    static final int FLOAT32_NORM_CASES = 46;
+
+    /**
+     * The float16 norm cases: mixed_shapes with p = 1, 2, 3, inf below and above plus p = 2 at (9),
+     * many_small with p = 2, inf below and above (4), wide_range with four p above (4), overflow
+     * (1) and zeros (1).
+     */
+    static final int FLOAT16_NORM_CASES = 19;
+
+    /** The value cases: four float32 sets and two float16 sets, one bound each. */
+    static final int VALUE_CASES = 6;
+
+    /**
      * A {@code clip_grad_norm_} case.
      *
      * @param name a unique, descriptive name
@@ -37,6 +54,8 @@ final class ClipVectors {
      * @param grads the input gradients
      * @param totalNormFp32 the total norm PyTorch returns for the float32 casts of the gradients
      * @param perTensorNormsFp32 {@code torch.linalg.vector_norm} of each float32 cast
+     * @param clipCoef the float32 coefficient {@code min(1, maxNorm / (total + 1e-6))} PyTorch
+     *     applied
      * @param clipped the gradients after {@code clip_grad_norm_}, in the gradients' dtype
      */
     record NormCase(
@@ -47,6 +66,7 @@ final class ClipVectors {
             List<HostTensor> grads,
             float totalNormFp32,
             float[] perTensorNormsFp32,
+            float clipCoef,
             List<HostTensor> clipped) {
 
         @Override
@@ -147,6 +167,7 @@ final class ClipVectors {
                 tensors(o.getAsJsonArray("grads")),
                 number(o.get("total_norm_fp32")),
                 numbers(o.getAsJsonArray("per_tensor_norms_fp32")),
+                number(o.get("clip_coef")),
                 tensors(o.getAsJsonArray("clipped")));
     }
 

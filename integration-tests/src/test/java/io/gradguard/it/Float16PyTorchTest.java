@@ -1,6 +1,7 @@
 package io.gradguard.it;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
@@ -32,18 +33,21 @@ public class Float16PyTorchTest {
         return Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.01f)).build();
     }
 
+    private static DefaultTrainingConfig guardedConfig() {
+        ClippingTrainingListener guard =
+                ClippingTrainingListener.builder()
+                        .setStrategy(ClipStrategy.globalNorm(50f))
+                        .optLossScaler(LossScaler.dynamic())
+                        .build();
+        return GradGuard.trainingConfig(Loss.l2Loss(), adam(), guard)
+                .addTrainingListeners(GradGuard.loggingListeners());
+    }
+
     private static float train(DataType type, boolean guarded) {
         try (TinyRegression problem = new TinyRegression("PyTorch", 8, type)) {
             DefaultTrainingConfig config;
             if (guarded) {
-                ClippingTrainingListener guard =
-                        ClippingTrainingListener.builder()
-                                .setStrategy(ClipStrategy.globalNorm(50f))
-                                .optLossScaler(LossScaler.dynamic())
-                                .build();
-                config =
-                        GradGuard.trainingConfig(Loss.l2Loss(), adam(), guard)
-                                .addTrainingListeners(GradGuard.loggingListeners());
+                config = guardedConfig();
             } else {
                 config =
                         new DefaultTrainingConfig(Loss.l2Loss())
@@ -91,8 +95,16 @@ public class Float16PyTorchTest {
 
     @Test
     public void bfloat16IsRefusedBeforeAnyNativeCall() {
-        IllegalArgumentException e =
-                expectThrows(IllegalArgumentException.class, () -> train(DataType.BFLOAT16, true));
-        assertTrue(e.getMessage().contains("bfloat16"), e.getMessage());
+        try (TinyRegression problem = new TinyRegression("PyTorch", 8, DataType.BFLOAT16)) {
+            int arrays = problem.modelArrays();
+            IllegalArgumentException e =
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> problem.newTrainer(guardedConfig(), 8));
+            assertTrue(e.getMessage().contains("bfloat16"), e.getMessage());
+            // A bfloat16 array would abort the JVM: none may exist, no parameter initialized.
+            assertFalse(problem.anyParameterInitialized(), "a parameter was initialized");
+            assertEquals(problem.modelArrays(), arrays, "arrays created under the model");
+        }
     }
 }

@@ -99,27 +99,25 @@ public abstract class GradientOpsContractKit {
     // ---- literal vectors from PyTorch -------------------------------------------------------
 
     /**
-     * Supplies test parameters.
+     * Supplies test parameters, after checking the file holds every case the generator writes.
      *
      * @return one row per {@code clip_grad_norm_} case of the reference vectors
      */
-    @DataProvider
+    @DataProvider(propagateFailureAsTestFailure = true)
     public Object[][] normCases() {
-        return ClipVectors.get().normCases().stream()
-                .map(c -> new Object[] {c})
-                .toArray(Object[][]::new);
+        return NormCaseChecks.rows();
     }
 
     /**
-     * Supplies test parameters.
+     * Supplies test parameters, after checking the file holds every case the generator writes.
      *
      * @return one row per {@code clip_grad_value_} case of the reference vectors
      */
-    @DataProvider
+    @DataProvider(propagateFailureAsTestFailure = true)
     public Object[][] valueCases() {
-        return ClipVectors.get().valueCases().stream()
-                .map(c -> new Object[] {c})
-                .toArray(Object[][]::new);
+        List<ClipVectors.ValueCase> cases = ClipVectors.get().valueCases();
+        assertEquals(cases.size(), ClipVectors.VALUE_CASES, "value cases in the file");
+        return cases.stream().map(c -> new Object[] {c}).toArray(Object[][]::new);
     }
 
     /**
@@ -156,19 +154,34 @@ public abstract class GradientOpsContractKit {
     }
 
     /**
-     * Clipping with the contract's coefficient gives {@code clip_grad_norm_}'s gradients, in their
-     * own dtype.
+     * Clipping with the contract's coefficient gives {@code clip_grad_norm_}'s coefficient and
+     * gradients, in their own dtype.
      *
      * @param c the case
      */
     @Test(dataProvider = "normCases")
     public void normClippingMatchesPyTorch(ClipVectors.NormCase c) {
         List<NDArray> grads = create(c.grads(), c.dataType());
-        clipByNorm(grads, c.maxNorm(), c.normType());
+        NDArray coef = clipByNorm(grads, c.maxNorm(), c.normType());
+        Tolerance.forNorms(c.dataType()).assertClose(coef.getFloat(), c.clipCoef(), c.name());
         for (NDArray g : grads) {
             assertEquals(g.getDataType(), c.dataType(), c.name() + ": dtype kept");
         }
         Tolerance.forClipped(c.dataType()).assertClose(HostTensor.of(grads), c.clipped(), c.name());
+    }
+
+    /**
+     * {@link GradientOps#clipByGlobalNorm}, the one call a guarded step makes (overridden by the
+     * fused implementations), returns {@code clip_grad_norm_}'s norm and leaves its gradients,
+     * having applied its coefficient.
+     *
+     * @param c the case
+     */
+    @Test(dataProvider = "normCases")
+    public void clipByGlobalNormMatchesPyTorch(ClipVectors.NormCase c) {
+        List<NDArray> grads = create(c.grads(), c.dataType());
+        NDArray total = ops().clipByGlobalNorm(grads, c.maxNorm(), c.normType());
+        NormCaseChecks.assertClippedLikePyTorch(c, grads, total, ops().name() + " " + c.name());
     }
 
     /**
@@ -481,13 +494,20 @@ public abstract class GradientOpsContractKit {
         assertThrows(IllegalArgumentException.class, () -> ops().unscaleAndCheck(none, one));
     }
 
-    /** Methods that return nothing accept an empty list. */
+    /**
+     * Methods that return nothing accept an empty list, create no array and leave the factor as it
+     * was.
+     */
     @Test
     public void methodsReturningNothingAcceptAnEmptyList() {
         List<NDArray> none = List.of();
-        ops().scaleInPlace(none, manager.create(0.5f));
+        NDArray factor = manager.create(0.5f);
+        int arrays = engineManager.getManagedArrays().size();
+        ops().scaleInPlace(none, factor);
         ops().clampInPlace(none, 1f);
         ops().zeroInPlace(none);
+        assertEquals(engineManager.getManagedArrays().size(), arrays, "arrays created");
+        assertEquals(factor.getFloat(), 0.5f, "the factor is not modified");
     }
 
     /** Norm types below 1, NaN and -inf are refused with {@link IllegalArgumentException}. */

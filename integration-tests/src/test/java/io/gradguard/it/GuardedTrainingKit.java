@@ -99,6 +99,8 @@ public abstract class GuardedTrainingKit {
                         NDManager.newBaseManager(
                                 Device.cpu(),
                                 "PyTorch".equals(engineName()) ? "MXNet" : "PyTorch")) {
+            List<float[]> weights = problem.weights();
+            int modelArrays = problem.modelArrays();
             IllegalArgumentException negative =
                     expectThrows(
                             IllegalArgumentException.class,
@@ -114,12 +116,17 @@ public abstract class GuardedTrainingKit {
                             Batchifier.STACK,
                             0,
                             1);
+            int otherArrays = other.getManagedArrays().size();
             IllegalArgumentException engine =
                     expectThrows(
                             IllegalArgumentException.class,
                             () -> GuardedTraining.trainBatch(trainer, foreign));
             assertTrue(engine.getMessage().contains("batch is on engine"), engine.getMessage());
             expectThrows(NullPointerException.class, () -> GuardedTraining.step(trainer, null));
+            // Nothing ran: no forward, backward or update made an array or moved a weight.
+            assertEquals(problem.modelArrays(), modelArrays, "arrays under the model");
+            assertEquals(other.getManagedArrays().size(), otherArrays, "arrays of the batch");
+            ClippingEndToEndKit.assertBitIdentical(problem.weights(), weights);
         }
     }
 }

@@ -189,7 +189,7 @@ public class GuardedTrainingThreadsTest {
     }
 
     @Test
-    public void aFailedSplitIsRethrownAfterEverySplitEnded() {
+    public void aFailedSplitIsRethrownAfterEverySplitEnded() throws InterruptedException {
         AtomicInteger calls = new AtomicInteger();
         IllegalStateException boom = new IllegalStateException("boom");
         Loss failing =
@@ -228,7 +228,13 @@ public class GuardedTrainingThreadsTest {
                         EasyTrain.trainBatch(trainer, batch); // the failure is lost
                         assertEquals(recorder.snapshots.size(), 1);
                     }
+                    // EasyTrain returns while the second split may still run: let it end before
+                    // the trainer closes, so that nothing of it reaches later tests.
+                    executor.shutdown();
+                    assertTrue(
+                            executor.awaitTermination(30, TimeUnit.SECONDS), "every split ended");
                 }
+                assertTrue(executor.isTerminated());
             } finally {
                 executor.shutdownNow();
             }

@@ -1,8 +1,10 @@
 package io.gradguard.it;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertSame;
 import static org.testng.Assert.assertTrue;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -29,11 +31,12 @@ import org.testng.annotations.Test;
 /**
  * No leaks on one engine: every NDArray alive in the engine, counted per owning manager (the model
  * manager, the trainer's manager and its children, the {@code gradguard-constants} managers, the
- * data), is the same after a 300-micro-step warm-up and after 5,000 micro-steps, with every feature
- * on: global-norm clipping, gradient accumulation (2), a report consumer and an observer, and
- * either {@link ReportMode#EVERY_STEP} with a dynamic loss scaler and overflows every 97
- * micro-steps (skips), or {@link ReportMode#ON_DEMAND} with reports read every 50 micro-steps; on
- * PyTorch the model is float16, so the optimizer keeps float32 master weights.
+ * data) relative to a snapshot taken when the test starts, is the same after a 300-micro-step
+ * warm-up and after 5,000 micro-steps, with every feature on: global-norm clipping, gradient
+ * accumulation (2), a report consumer and an observer, and either {@link ReportMode#EVERY_STEP}
+ * with a dynamic loss scaler and overflows every 97 micro-steps (skips), or {@link
+ * ReportMode#ON_DEMAND} with reports read every 50 micro-steps; on PyTorch the model is float16, so
+ * the optimizer keeps float32 master weights.
  */
 public abstract class LeakKit {
 
@@ -80,11 +83,20 @@ public abstract class LeakKit {
         ClippingTrainingListener guard = builder.build();
         InjectingLoss loss = InjectingLoss.overflowing();
         Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.001f)).build();
+        NDManager root;
+        try (NDManager probe = NDManager.newBaseManager(Device.cpu(), engineName())) {
+            root = probe.getParentManager();
+        }
+        // Other tests in this JVM may have left arrays (the shared constants, unclosed managers):
+        // every count below is relative to this snapshot, so the test passes alone and in any
+        // order.
+        Map<String, Integer> start = countByManager(root);
         try (TinyRegression problem = new TinyRegression(engineName(), 61, dataType(mode));
                 Trainer trainer =
                         problem.newTrainer(GradGuard.trainingConfig(loss, adam, guard), 61);
                 NDManager manager = trainer.getManager().newSubManager()) {
-            NDManager root = problem.model().getNDManager().getParentManager();
+            assertSame(problem.model().getNDManager().getParentManager(), root, "the root");
+            String modelManager = problem.model().getNDManager().getName();
             Map<String, Integer> afterWarmUp = null;
             int scalesAtWarmUp = 0;
             for (int i = 0; i < STEPS; i++) {
@@ -98,11 +110,11 @@ public abstract class LeakKit {
                     guard.getLastReport();
                 }
                 if (i + 1 == WARM_UP) {
-                    afterWarmUp = countByManager(root);
+                    afterWarmUp = since(start, countByManager(root));
                     scalesAtWarmUp = scales.size();
                 }
             }
-            Map<String, Integer> atEnd = countByManager(root);
+            Map<String, Integer> atEnd = since(start, countByManager(root));
             System.out.println(
                     "RELIABILITY leaks "
                             + engineName()
@@ -119,9 +131,11 @@ public abstract class LeakKit {
             // The loss scale moves during the run, yet it lives in one replaceable slot per device
             // (S for the loss, 1/S for unscaling): the constants managers are flat too.
             int newScales = scales.size() - scalesAtWarmUp;
-            assertTrue(afterWarmUp.getOrDefault("gradguard-constants", 0) > 0, "counted");
+            // Positive control: the counts see this run's own arrays (the model's parameters).
+            assertTrue(afterWarmUp.getOrDefault(modelManager, 0) > 0, "counted: " + afterWarmUp);
             int constantsGrowth =
-                    atEnd.get("gradguard-constants") - afterWarmUp.get("gradguard-constants");
+                    atEnd.getOrDefault("gradguard-constants", 0)
+                            - afterWarmUp.getOrDefault("gradguard-constants", 0);
             System.out.println(
                     "RELIABILITY leaks "
                             + engineName()
@@ -145,6 +159,25 @@ public abstract class LeakKit {
                 assertEquals(consumed.get(), STEPS / 50, "one report per read");
             }
         }
+        // Closed, the run leaves nothing behind but the JVM-wide constants (eps, 1, thresholds and
+        // the loss scaler's slots in gradguard-constants).
+        Map<String, Integer> left = since(start, countByManager(root));
+        left.remove("gradguard-constants");
+        assertEquals(left, Map.of(), "arrays left after closing");
+    }
+
+    /** Returns {@code now - start} per manager name, without the names that did not change. */
+    static Map<String, Integer> since(Map<String, Integer> start, Map<String, Integer> now) {
+        Map<String, Integer> out = new TreeMap<>();
+        Set<String> names = new HashSet<>(start.keySet());
+        names.addAll(now.keySet());
+        for (String name : names) {
+            int change = now.getOrDefault(name, 0) - start.getOrDefault(name, 0);
+            if (change != 0) {
+                out.put(name, change);
+            }
+        }
+        return out;
     }
 
     /** Counts every live array of the engine by the name of the manager that owns it. */

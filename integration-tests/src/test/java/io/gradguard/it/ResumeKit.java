@@ -196,7 +196,15 @@ public abstract class ResumeKit {
                 "if DJL starts saving optimizer state, resume with Adam becomes exact");
         assertEquals(second.state().step(), whole.state().step());
         assertEquals(second.state().epoch(), whole.state().epoch());
-        System.out.println("ADAM " + engineName() + " whole " + whole.state());
+        // By hand: 48 micro-batches in windows of 2 are 24 optimizer steps; the injected loss
+        // overflows windows 3, 4, 11 and 12, and nothing else can overflow in float32 (the scale
+        // never exceeds 2^14: 1024 -> 2048 after 0-2, 1024 after 3-4, 2048 after 5-7, 4096 after
+        // 8-10, 2048 after 11-12, then x2 after every 3 clean windows up to 16384 after 19-21).
+        // So 4 skips in the whole run, and 2 before the save at window 10 plus 2 after the resume.
+        assertEquals(whole.state().step(), 24L);
+        assertEquals(whole.state().statistics().skippedSteps(), FAULT_WINDOWS.size());
+        assertEquals(second.state().statistics().skippedSteps(), FAULT_WINDOWS.size());
+        assertEquals(second.reports().stream().filter(StepReport::skipped).count(), 2L);
         deleteAll(dir);
     }
 

@@ -59,6 +59,7 @@ final class TinyRegression implements AutoCloseable {
                         .add(Activation::relu)
                         .add(Linear.builder().setUnits(1).build()));
         dataManager = NDManager.newBaseManager(Device.cpu(), engine);
+        dataManager.setName("data");
         Random random = new Random(seed);
         float[] x = new float[samples * FEATURES];
         float[] y = new float[samples];
@@ -186,6 +187,21 @@ final class TinyRegression implements AutoCloseable {
                 ai.djl.translate.Batchifier.STACK,
                 index,
                 count);
+    }
+
+    /** Counts the arrays held under the model's manager (parameters, trainers and their steps). */
+    int modelArrays() {
+        return model.getNDManager().getManagedArrays().size();
+    }
+
+    /** Tells whether any parameter of the block holds an array. */
+    boolean anyParameterInitialized() {
+        for (Pair<String, Parameter> pair : model.getBlock().getParameters()) {
+            if (pair.getValue().isInitialized()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     List<float[]> weights() {

@@ -31,10 +31,12 @@ record Tolerance(double rtol, double atol) {
     static final Tolerance FP16_NORM = new Tolerance(1e-3, 1e-6);
 
     /**
-     * Clipped float16 gradients: the reference rounds {@code g * coef} once; the contract casts the
-     * float32 coefficient to float16 first, then rounds the product, so the two differ by up to
-     * about three float16 half-ulps (3 * 2^-11 = 1.5e-3 relative); the absolute part covers two
-     * float16 subnormal steps (2 * 2^-24).
+     * Clipped float16 gradients: the reference and the contract ({@code GradientOps.scaleInPlace})
+     * both multiply in float32 and round {@code g * coef} once to float16. They differ only through
+     * the coefficient, which comes from norms summed in another order (a few float32 ulps); that
+     * can move a product across a float16 rounding boundary, one float16 step away: at most 2^-10 =
+     * 9.8e-4 relative for normal values. rtol 2e-3 (four float16 half-ulps, 4 * 2^-11) allows twice
+     * that; the absolute part covers two float16 subnormal steps (2 * 2^-24 = 1.2e-7).
      */
     static final Tolerance FP16_CLIPPED = new Tolerance(2e-3, 1.2e-7);
 
