@@ -127,6 +127,47 @@ public abstract class ScaleAndWiringKit {
         }
     }
 
+    @Test
+    public void overflowsAtTheFloorAreDivergenceBlamedOnTheModelNotTheLearningRate() {
+        LossScaler scaler = LossScaler.dynamic();
+        ClippingTrainingListener guard =
+                ClippingTrainingListener.builder()
+                        .setStrategy(ClipStrategy.globalNorm(1f))
+                        .optLossScaler(scaler)
+                        .optMaxConsecutiveSkips(1000)
+                        .build();
+        GradientProbe probe = new GradientProbe();
+        try (GuardHarness harness = new GuardHarness(engineName(), 20, false);
+                Trainer trainer =
+                        harness.newTrainer(
+                                new DefaultTrainingConfig(new ScaledLoss(Loss.l2Loss(), scaler))
+                                        .optOptimizer(new GuardedOptimizer(sgd(), guard))
+                                        .addTrainingListeners(probe, guard),
+                                20);
+                NDManager batches = trainer.getManager().newSubManager()) {
+            Map<Parameter, float[]> initial = harness.weights();
+            probe.poison(harness.distinctParameters().get(0), true);
+            // 2^16 halved 144 times passes the floor (about 2^-128): then a second overflow in a
+            // row at the floor is divergence.
+            TrainingDivergedException e =
+                    expectThrows(
+                            TrainingDivergedException.class,
+                            () -> {
+                                for (int i = 0; i < 300; i++) {
+                                    EasyTrain.trainBatch(trainer, harness.batch(batches, i));
+                                    trainer.step();
+                                }
+                            });
+            assertTrue(e.getMessage().contains("floor"), e.getMessage());
+            assertFalse(e.getMessage().contains("learning rate"), e.getMessage());
+            assertEquals(scaler.scale(), FLOOR);
+            Map<Parameter, float[]> after = harness.weights();
+            for (Parameter p : initial.keySet()) {
+                assertTrue(Arrays.equals(initial.get(p), after.get(p)), "every step was skipped");
+            }
+        }
+    }
+
     /** Trains 400 batches; odd batches are NaN-loss batches, or left out when {@code drop}. */
     private Map<Parameter, float[]> everyOtherBatchNan(boolean drop, List<StepReport> reports) {
         LossScaler scaler = LossScaler.dynamic();
