@@ -58,6 +58,30 @@ import java.util.Optional;
  * array a step creates lives in a sub-manager of the trainer's manager closed before the step
  * returns.
  *
+ * <h2>Which parameters are guarded</h2>
+ *
+ * As in PyTorch, the norm covers every parameter the optimizer will update: those that require a
+ * gradient when the window ends. A parameter that the block lists under several names (one block
+ * used twice: tied weights) is gathered, unscaled and clipped once, as DJL's parameter store
+ * updates it once. Freezing and unfreezing on a live trainer ({@code freezeParameters}) are picked
+ * up at the next batch by a host-only comparison (no device access, linear in the number of
+ * parameters). Inside an accumulation window: a parameter unfrozen during the window joins it with
+ * the gradients of the micro-batches since it was unfrozen, divided by the whole window's count; a
+ * parameter frozen during the window leaves it, and its gradient is discarded (zeroed), so that no
+ * stale gradient returns when it is unfrozen again.
+ *
+ * <h2>Data faults and overflows</h2>
+ *
+ * When the trainer's loss is a {@link ScaledLoss} (as {@link GradGuard#trainingConfig} installs
+ * it), every loss value is also checked for NaN and infinity on the device, and read in the step's
+ * single transfer. A step whose loss was non-finite (on any device, in any micro-batch of the
+ * window) is a data fault: it is skipped under {@link NonFinitePolicy#SKIP_STEP}, throws under
+ * {@link NonFinitePolicy#ERROR}, and leaves the loss scaler's state unchanged ({@link
+ * LossScaler#recordDataFault()}). A step with a finite loss and non-finite gradients is an
+ * overflow: skipped, and the scaler backs off as PyTorch's GradScaler does. Both count toward
+ * {@code optMaxConsecutiveSkips}; {@link StepReport#dataFault()} and {@link
+ * ClipStatistics#dataFaultSteps()} tell them apart.
+ *
  * <p>Metrics written to {@code trainer.getMetrics()} when set: {@value #METRIC_NORM}, {@value
  * #METRIC_COEFFICIENT}, {@value #METRIC_LOSS_SCALE}, {@value #METRIC_SKIPPED}, {@value
  * #METRIC_THRESHOLD}.

@@ -41,11 +41,17 @@ final class GuardChecks {
     }
 
     private static void checkDataType(String engine, String what, DataType type) {
-        if (type == DataType.BFLOAT16) {
+        if (type == DataType.BFLOAT16 || type == DataType.UNKNOWN) {
+            // DJL 0.35.1 reports the bfloat16 parameters of a TorchScript model as UNKNOWN.
             throw new IllegalArgumentException(
                     what
-                            + " has data type bfloat16, which is not supported: DJL's native code"
-                            + " aborts the JVM on bfloat16 training. Train in float32 or float16.");
+                            + " has data type "
+                            + (type == DataType.UNKNOWN
+                                    ? "unknown to DJL (bfloat16 TorchScript parameters read so)"
+                                    : "bfloat16")
+                            + ", which is not supported: DJL cannot train bfloat16 (its native"
+                            + " code aborts the JVM or fails on a type mismatch). Train in float32"
+                            + " or float16.");
         }
         if (type == DataType.FLOAT16 && "MXNet".equals(engine)) {
             throw new IllegalArgumentException(

@@ -130,6 +130,29 @@ public final class DeviceScalars {
                 });
     }
 
+    /**
+     * Returns whether the cache for the engine, device and dtype of {@code like} holds {@link
+     * #CAPACITY} values, so that a new value is created beside the caller instead.
+     *
+     * @param like an array whose engine and device to look at
+     * @param dataType the dtype
+     * @return whether no new value will be cached
+     */
+    public static boolean isFull(NDArray like, DataType dataType) {
+        Store store =
+                STORES.get(
+                        new StoreKey(
+                                like.getManager().getEngine().getEngineName(),
+                                like.getDevice(),
+                                dataType));
+        if (store == null) {
+            return false;
+        }
+        synchronized (store) {
+            return store.arrays.size() >= CAPACITY;
+        }
+    }
+
     private static NDArray lookUp(NDArray like, DataType dataType, float value, boolean argument) {
         NDManager likeManager = like.getManager();
         String engine = likeManager.getEngine().getEngineName();

@@ -77,7 +77,9 @@ public abstract class LeakKit {
             builder.optLossScaler(
                     LossScaler.dynamicBuilder()
                             .optInitialScale(1024f)
-                            .optGrowthInterval(100)
+                            // Two growths between overflows (48 windows apart) keep the scale
+                            // above 2^3, where the injected overflow overflows.
+                            .optGrowthInterval(20)
                             .build());
         }
         ClippingTrainingListener guard = builder.build();

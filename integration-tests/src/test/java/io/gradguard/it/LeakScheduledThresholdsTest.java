@@ -7,6 +7,7 @@ import static org.testng.Assert.assertTrue;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import io.gradguard.GradientClipping;
 import io.gradguard.LossScaler;
 import io.gradguard.internal.DeviceScalars;
@@ -97,9 +98,16 @@ public class LeakScheduledThresholdsTest {
             float value = 0.0314159f;
             NDArray first = DeviceScalars.argument(like, value);
             assertSame(first.getManager(), m, "first call: created beside the caller's array");
+            boolean full = DeviceScalars.isFull(like, DataType.FLOAT32);
             NDArray second = DeviceScalars.argument(like, value);
-            assertEquals(second.getManager().getName(), "gradguard-constants");
-            assertSame(DeviceScalars.argument(like, value), second, "third call: the same array");
+            if (full) {
+                // Other tests in this JVM filled the bounded cache: values live in the call's
+                // scope.
+                assertSame(second.getManager(), m, "a full cache caches nothing more");
+            } else {
+                assertEquals(second.getManager().getName(), "gradguard-constants");
+                assertSame(DeviceScalars.argument(like, value), second, "third call: same array");
+            }
             assertEquals(second.getFloat(), value);
             assertEquals(first.getFloat(), value);
         }
