@@ -12,6 +12,8 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
+import ai.djl.training.listener.DivergenceCheckTrainingListener;
+import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.loss.SigmoidBinaryCrossEntropyLoss;
 import ai.djl.translate.TranslateException;
@@ -22,6 +24,7 @@ import io.gradguard.LossScaler;
 import io.gradguard.StepReport;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -32,10 +35,9 @@ import java.util.Optional;
  * onEpoch}) with two additions: it times each step, and with {@link
  * RunSettings#stopAtNonFiniteLoss()} it stops at the end of the epoch in which a batch's loss first
  * became NaN or infinite. DJL's logging listeners (progress bars, epoch summaries) are installed
- * without their divergence check, which would throw at that batch. A {@link
- * ClippingTrainingListener} with the run's strategy guards every step and reports every step's
- * gradient norm; for the unguarded run the strategy is {@code observeOnly()}, which measures and
- * changes nothing.
+ * without any divergence check, which would throw at that batch. A {@link ClippingTrainingListener}
+ * with the run's strategy guards every step and reports every step's gradient norm; for the
+ * unguarded run the strategy is {@code observeOnly()}, which measures and changes nothing.
  */
 public final class TrainingRun {
 
@@ -71,7 +73,7 @@ public final class TrainingRun {
                                     settings.optimizer().build(settings.learningRate()),
                                     guard)
                             .addTrainingListeners(batchLoss)
-                            .addTrainingListeners(GradGuard.loggingListeners());
+                            .addTrainingListeners(loggingWithoutDivergenceCheck());
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.setMetrics(new Metrics());
                 Shape input = new Shape(settings.batchSize(), data.spec().seqLen());
@@ -95,6 +97,17 @@ public final class TrainingRun {
                         reports);
             }
         }
+    }
+
+    /**
+     * DJL's logging listeners without any divergence check: the demo's unguarded run must be free
+     * to go NaN so that the story can show where. ({@link GradGuard#loggingListeners()} would stop
+     * it at the first NaN loss, as it should in real training.)
+     */
+    private static TrainingListener[] loggingWithoutDivergenceCheck() {
+        return Arrays.stream(TrainingListener.Defaults.logging())
+                .filter(l -> !(l instanceof DivergenceCheckTrainingListener))
+                .toArray(TrainingListener[]::new);
     }
 
     private static ClippingTrainingListener guard(RunSettings settings, List<StepReport> sink) {
