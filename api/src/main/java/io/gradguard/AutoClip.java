@@ -6,7 +6,6 @@ import io.gradguard.internal.WindowSizes;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@link ClipStrategy#autoClip(float, int)}: AutoClip (Seetharaman, Wichern, Pardo, Le Roux, 2020,
@@ -18,16 +17,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class AutoClip implements StatefulClipStrategy, SingleOwner {
 
-    private final AtomicBoolean owned = new AtomicBoolean();
+    private final Ownership ownership = new Ownership();
 
     @Override
-    public boolean claim() {
-        return owned.compareAndSet(false, true);
-    }
-
-    @Override
-    public boolean claimed() {
-        return owned.get();
+    public Ownership ownership() {
+        return ownership;
     }
 
     static final String NAME = "autoClip";

@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,16 +23,11 @@ import org.slf4j.LoggerFactory;
  */
 final class CalibratingClip implements ThresholdCalibration, SingleOwner {
 
-    private final AtomicBoolean owned = new AtomicBoolean();
+    private final Ownership ownership = new Ownership();
 
     @Override
-    public boolean claim() {
-        return owned.compareAndSet(false, true);
-    }
-
-    @Override
-    public boolean claimed() {
-        return owned.get();
+    public Ownership ownership() {
+        return ownership;
     }
 
     static final String NAME = "calibrate";

@@ -1,7 +1,5 @@
 package io.gradguard;
 
-import java.util.concurrent.atomic.AtomicBoolean;
-
 /**
  * {@link LossScaler#dynamic()}: PyTorch GradScaler's update rule ({@code _amp_update_scale_}), with
  * DeepSpeed-style hysteresis and optional bounds.
@@ -20,16 +18,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class DynamicLossScaler extends TrackedLossScaler implements SingleOwner {
 
-    private final AtomicBoolean owned = new AtomicBoolean();
+    private final Ownership ownership = new Ownership();
 
     @Override
-    public boolean claim() {
-        return owned.compareAndSet(false, true);
-    }
-
-    @Override
-    public boolean claimed() {
-        return owned.get();
+    public Ownership ownership() {
+        return ownership;
     }
 
     private final float growthFactor;

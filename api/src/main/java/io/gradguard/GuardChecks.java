@@ -94,14 +94,14 @@ final class GuardChecks {
         refuseClaimed(strategy, "strategy");
         refuseClaimed(scaler, "lossScaler");
         for (Object component : new Object[] {strategy, scaler}) {
-            if (component instanceof SingleOwner owned && !owned.claim()) {
+            if (component instanceof SingleOwner owned && !owned.ownership().claim()) {
                 refuseClaimed(component, "component");
             }
         }
     }
 
     private static void refuseClaimed(Object component, String option) {
-        if (component instanceof SingleOwner owned && owned.claimed()) {
+        if (component instanceof SingleOwner owned && owned.ownership().claimed()) {
             throw new IllegalStateException(
                     option
                             + " "

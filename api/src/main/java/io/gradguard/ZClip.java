@@ -6,7 +6,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * {@link ClipStrategy#zClip(float, float, float, int)}: ZClip (Kumar, Owen, Roy Chowdhury, Güra,
@@ -33,16 +32,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class ZClip implements StatefulClipStrategy, SingleOwner {
 
-    private final AtomicBoolean owned = new AtomicBoolean();
+    private final Ownership ownership = new Ownership();
 
     @Override
-    public boolean claim() {
-        return owned.compareAndSet(false, true);
-    }
-
-    @Override
-    public boolean claimed() {
-        return owned.get();
+    public Ownership ownership() {
+        return ownership;
     }
 
     static final String NAME = "zClip";

@@ -87,18 +87,9 @@ final class FaultInjector extends TrainingListenerAdapter {
             value *= scaler.scale();
         }
         try (NDArray grad = weight.getGradient()) {
-            grad.set(index(grad.getShape().getShape(), fault.element() % grad.size()), value);
+            grad.set(FlatIndex.of(grad.getShape().getShape(), fault.element() % grad.size()), value);
         }
         injected.merge(fault.type(), 1, Integer::sum);
     }
 
-    /** Turns a row-major flat position into per-dimension coordinates. */
-    private static NDIndex index(long[] shape, long flat) {
-        long[] coordinates = new long[shape.length];
-        for (int d = shape.length - 1; d >= 0; d--) {
-            coordinates[d] = flat % shape[d];
-            flat /= shape[d];
-        }
-        return new NDIndex(coordinates);
-    }
 }

@@ -182,8 +182,13 @@ public abstract class LeakKit {
         return out;
     }
 
-    /** Counts every live array of the engine by the name of the manager that owns it. */
-    static Map<String, Integer> countByManager(NDManager root) {
+    /**
+     * Counts every live array of the engine by the name of the manager that owns it.
+     *
+     * @param root the engine's root manager
+     * @return the counts by manager name ({@code "?"} for unnamed managers)
+     */
+    public static Map<String, Integer> countByManager(NDManager root) {
         Map<String, Integer> counts = new TreeMap<>();
         for (NDArray array : root.getManagedArrays()) {
             String name = array.getManager().getName();

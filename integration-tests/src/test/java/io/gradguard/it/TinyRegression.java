@@ -117,17 +117,7 @@ final class TinyRegression implements AutoCloseable {
             DefaultTrainingConfig config,
             long seed,
             java.util.function.BiFunction<Model, DefaultTrainingConfig, Trainer> factory) {
-        Random random = new Random(seed * 31 + 7);
-        // Set through an initializer, not after initialize(): MXNet's parameter server keeps its
-        // own copy of the weights from initialization time.
-        ai.djl.training.initializer.Initializer initializer =
-                (manager, shape, dataType) -> {
-                    float[] values = new float[(int) shape.size()];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = (float) (random.nextGaussian() * 0.3);
-                    }
-                    return manager.create(values, shape).toType(dataType, false);
-                };
+        ai.djl.training.initializer.Initializer initializer = SeededInitializer.gaussian(seed, 0.3);
         config.optInitializer(initializer, parameter -> true);
         model.getBlock().setInitializer(initializer, parameter -> true);
         Trainer trainer = factory.apply(model, config);

@@ -10,6 +10,7 @@ import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import io.gradguard.LossScaler;
+import io.gradguard.it.FlatIndex;
 import io.gradguard.it.scenario.ScenarioSpec.PlannedFault;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,17 +81,8 @@ final class ScenarioFaults extends TrainingListenerAdapter {
             value *= scaler.scale();
         }
         try (NDArray grad = weight.getGradient()) {
-            grad.set(index(grad.getShape().getShape(), armed.element() % grad.size()), value);
+            grad.set(FlatIndex.of(grad.getShape().getShape(), armed.element() % grad.size()), value);
         }
     }
 
-    /** Turns a row-major flat position into per-dimension coordinates. */
-    private static NDIndex index(long[] shape, long flat) {
-        long[] coordinates = new long[shape.length];
-        for (int d = shape.length - 1; d >= 0; d--) {
-            coordinates[d] = flat % shape[d];
-            flat /= shape[d];
-        }
-        return new NDIndex(coordinates);
-    }
 }

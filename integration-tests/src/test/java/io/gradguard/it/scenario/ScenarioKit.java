@@ -7,6 +7,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.gradguard.StepReport;
+import io.gradguard.it.LeakKit;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -110,7 +111,7 @@ public abstract class ScenarioKit {
         try (NDManager probe = NDManager.newBaseManager(Device.cpu(), engineName())) {
             root = probe.getParentManager();
         }
-        Map<String, Integer> baseline = countByManager(root);
+        Map<String, Integer> baseline = LeakKit.countByManager(root);
         Path dir = null;
         try {
             dir = spec.checkpointWindow() > 0 ? Files.createTempDirectory("gradguard-sc") : null;
@@ -125,7 +126,7 @@ public abstract class ScenarioKit {
         } finally {
             deleteAll(dir);
         }
-        Map<String, Integer> after = countByManager(root);
+        Map<String, Integer> after = LeakKit.countByManager(root);
         int constantsGrowth =
                 after.getOrDefault(CONSTANTS_MANAGER, 0)
                         - baseline.getOrDefault(CONSTANTS_MANAGER, 0);
@@ -260,15 +261,6 @@ public abstract class ScenarioKit {
         return e + " at " + Arrays.toString(Arrays.copyOf(frames, Math.min(6, frames.length)));
     }
 
-    /** Counts every live array of the engine by the name of the manager that owns it. */
-    static Map<String, Integer> countByManager(NDManager root) {
-        Map<String, Integer> counts = new TreeMap<>();
-        for (NDArray array : root.getManagedArrays()) {
-            String name = array.getManager().getName();
-            counts.merge(name == null ? "?" : name, 1, Integer::sum);
-        }
-        return counts;
-    }
 
     private static void deleteAll(Path dir) {
         if (dir == null) {

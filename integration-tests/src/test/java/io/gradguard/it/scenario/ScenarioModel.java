@@ -18,6 +18,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.translate.Batchifier;
 import ai.djl.util.Pair;
+import io.gradguard.it.SeededInitializer;
 import io.gradguard.it.scenario.ScenarioSpec.LayerState;
 import io.gradguard.it.scenario.ScenarioSpec.ModelShape;
 import java.util.ArrayList;
@@ -106,17 +107,7 @@ final class ScenarioModel implements AutoCloseable {
 
     /** Creates the trainer and, unless the model was loaded, gives it seeded weights. */
     Trainer newTrainer(DefaultTrainingConfig config, long seed) {
-        Random random = new Random(seed * 31 + 7);
-        // Through an initializer, not after initialize(): MXNet's parameter server keeps its own
-        // copy of the weights from initialization time.
-        Initializer initializer =
-                (manager, shape, dataType) -> {
-                    float[] values = new float[(int) shape.size()];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = (float) (random.nextGaussian() * 0.3);
-                    }
-                    return manager.create(values, shape).toType(dataType, false);
-                };
+        Initializer initializer = SeededInitializer.gaussian(seed, 0.3);
         config.optInitializer(initializer, parameter -> true);
         model.getBlock().setInitializer(initializer, parameter -> true);
         Trainer trainer = model.newTrainer(config);

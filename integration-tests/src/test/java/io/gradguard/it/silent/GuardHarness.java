@@ -19,6 +19,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.translate.Batchifier;
 import ai.djl.util.Pair;
+import io.gradguard.it.SeededInitializer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -81,15 +82,7 @@ final class GuardHarness implements AutoCloseable {
     }
 
     Trainer newTrainer(DefaultTrainingConfig config, long seed) {
-        Random random = new Random(seed * 31 + 7);
-        Initializer initializer =
-                (manager, shape, dataType) -> {
-                    float[] values = new float[(int) shape.size()];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = (float) (random.nextGaussian() * 0.4);
-                    }
-                    return manager.create(values, shape).toType(dataType, false);
-                };
+        Initializer initializer = SeededInitializer.gaussian(seed, 0.4);
         config.optInitializer(initializer, parameter -> true);
         model.getBlock().setInitializer(initializer, parameter -> true);
         Trainer trainer = model.newTrainer(config);
