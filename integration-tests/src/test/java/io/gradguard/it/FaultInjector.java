@@ -2,7 +2,6 @@ package io.gradguard.it;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
@@ -87,9 +86,9 @@ final class FaultInjector extends TrainingListenerAdapter {
             value *= scaler.scale();
         }
         try (NDArray grad = weight.getGradient()) {
-            grad.set(FlatIndex.of(grad.getShape().getShape(), fault.element() % grad.size()), value);
+            grad.set(
+                    FlatIndex.of(grad.getShape().getShape(), fault.element() % grad.size()), value);
         }
         injected.merge(fault.type(), 1, Integer::sum);
     }
-
 }

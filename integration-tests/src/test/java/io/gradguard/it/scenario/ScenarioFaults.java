@@ -2,7 +2,6 @@ package io.gradguard.it.scenario;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.Trainer;
@@ -81,8 +80,8 @@ final class ScenarioFaults extends TrainingListenerAdapter {
             value *= scaler.scale();
         }
         try (NDArray grad = weight.getGradient()) {
-            grad.set(FlatIndex.of(grad.getShape().getShape(), armed.element() % grad.size()), value);
+            grad.set(
+                    FlatIndex.of(grad.getShape().getShape(), armed.element() % grad.size()), value);
         }
     }
-
 }

@@ -4,7 +4,6 @@ import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.fail;
 
 import ai.djl.Device;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.gradguard.StepReport;
 import io.gradguard.it.LeakKit;
@@ -20,7 +19,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.testng.annotations.Test;
 
 /**
@@ -260,7 +258,6 @@ public abstract class ScenarioKit {
         StackTraceElement[] frames = e.getStackTrace();
         return e + " at " + Arrays.toString(Arrays.copyOf(frames, Math.min(6, frames.length)));
     }
-
 
     private static void deleteAll(Path dir) {
         if (dir == null) {
