@@ -84,8 +84,9 @@ final class ScenarioRun {
             GradientProbe probe = new GradientProbe(model);
             Loss loss = faults.wrap(Loss.l2Loss());
             DefaultTrainingConfig config =
-                    new DefaultTrainingConfig(
-                                    scaler.isEnabled() ? new ScaledLoss(loss, scaler) : loss)
+                    // As GradGuard.trainingConfig does: a ScaledLoss even without loss scaling, so
+                    // that the guard sees non-finite losses (data faults).
+                    new DefaultTrainingConfig(new ScaledLoss(loss, scaler))
                             .optOptimizer(new GuardedOptimizer(spec.optimizer().build(), guard))
                             .addTrainingListeners(faults, probe, guard);
             try (Trainer trainer = model.newTrainer(config, spec.seed())) {

@@ -156,11 +156,11 @@ final class WindowChecks {
         boolean flagKnown =
                 spec.policy() != NonFinitePolicy.PROPAGATE
                         || spec.scaler().kind() != ScenarioSpec.ScalerChoice.Kind.NONE;
-        // The guard tells a non-finite loss (a data fault) apart when the loss is a ScaledLoss.
-        boolean lossKnown = spec.scaler().kind() != ScenarioSpec.ScalerChoice.Kind.NONE;
+        // The loss is always a ScaledLoss, so the guard tells a non-finite loss (a data fault)
+        // apart; without a check (PROPAGATE, no scaler) it reports one only from a read norm.
         if (r.skipped() != expectSkip
                 || (flagKnown && r.nonFinite() != nonFinite)
-                || (lossKnown && r.dataFault() != o.lossNonFinite())
+                || (flagKnown && r.dataFault() != o.lossNonFinite())
                 || r.lossScale() != o.scale()
                 || r.step() != o.window()
                 || r.microBatches() != spec.accumulation()) {
@@ -188,6 +188,11 @@ final class WindowChecks {
      * ({@link #roundingSlack}) besides the relative rounding of {@code lr * g'}.
      */
     private void checkUpdate(Observation o, double trueNorm) {
+        for (float[] values : o.before()) {
+            if (!allFinite(values)) {
+                return; // PROPAGATE let NaN in earlier: there is no update to bound
+            }
+        }
         double lr = spec.optimizer().learningRate();
         StrategyChoice strategy = spec.strategy();
         double c = strategy.threshold();
