@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
  * engine swallows that exception (MXNet calls {@code update} from native code), it is logged and
  * thrown again by the {@link ScaledLoss} at the next forward pass.
  *
+ * <p>A parameter that becomes trainable between the listener's decision and {@code
+ * Trainer.step()} (unfrozen after {@code trainBatch}) is not updated at that step: its gradient was
+ * never checked or clipped. Its gradient is discarded and it trains from the next step on.
+ *
  * <p>Master weights: the float32 master of a float16 weight is taken from the weight at its first
  * update and is the truth from then on; each update writes the float16 weight from it. A change
  * made to a float16 weight in place outside the optimizer is therefore overwritten at the next
@@ -53,6 +57,7 @@ public final class GuardedOptimizer extends Optimizer {
     private final Map<String, NDArray> masters = new ConcurrentHashMap<>();
     private final LossScaler scaler;
     private volatile boolean refusalLogged;
+    private volatile boolean unguardedLogged;
 
     /**
      * Wraps an optimizer so that a listener's decisions apply to it.
@@ -96,6 +101,13 @@ public final class GuardedOptimizer extends Optimizer {
             }
             case SKIP -> gate.zeroGradients(parameterId, weight);
             case APPLY -> {
+                if (!gate.guards(parameterId)) {
+                    // Unfrozen after the listener processed this step: its gradient was never
+                    // checked or clipped, so it waits for the next step.
+                    gate.zeroGradients(parameterId, weight);
+                    warnUnguarded(parameterId);
+                    return;
+                }
                 if (weight.getDataType() == DataType.FLOAT16) {
                     updateThroughMaster(parameterId, weight, grad);
                 } else {
@@ -119,6 +131,16 @@ public final class GuardedOptimizer extends Optimizer {
             master.close();
         }
         masters.clear();
+    }
+
+    private void warnUnguarded(String parameterId) {
+        if (!unguardedLogged) {
+            unguardedLogged = true;
+            logger.warn(
+                    "Parameter {} became trainable after its listener processed the step; its"
+                            + " unchecked gradient was discarded and it trains from the next step.",
+                    parameterId);
+        }
     }
 
     /**

@@ -76,6 +76,11 @@ final class StepGate {
         zeroAfterApply = zeroAfter;
     }
 
+    /** Returns whether the listener's current decision covers this parameter. */
+    boolean guards(String parameterId) {
+        return parameterArrays.containsKey(parameterId);
+    }
+
     boolean zeroAfterApply() {
         return zeroAfterApply;
     }
