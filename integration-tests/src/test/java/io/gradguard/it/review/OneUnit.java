@@ -55,12 +55,8 @@ final class OneUnit implements AutoCloseable {
 
     /** A batch of {@code n} identical samples {@code (x, y)}, owned by {@code manager}. */
     Batch batch(NDManager manager, int n, float x, float y) {
-        float[] xs = new float[n];
-        float[] ys = new float[n];
-        java.util.Arrays.fill(xs, x);
-        java.util.Arrays.fill(ys, y);
-        NDArray features = manager.create(xs, new Shape(n, 1));
-        NDArray labels = manager.create(ys, new Shape(n, 1));
+        NDArray features = manager.full(new Shape(n, 1), x);
+        NDArray labels = manager.full(new Shape(n, 1), y);
         return new Batch(
                 manager,
                 new NDList(features),
