@@ -1,0 +1,10 @@
+package io.gradguard.it.review;
+
+/** {@link PropagateWithScalerKit} on the MXNet engine. */
+public class PropagateWithScalerMxNetRepro extends PropagateWithScalerKit {
+
+    @Override
+    protected String engineName() {
+        return "MXNet";
+    }
+}

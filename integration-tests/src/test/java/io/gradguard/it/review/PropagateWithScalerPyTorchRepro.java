@@ -1,0 +1,10 @@
+package io.gradguard.it.review;
+
+/** {@link PropagateWithScalerKit} on the PyTorch engine. */
+public class PropagateWithScalerPyTorchRepro extends PropagateWithScalerKit {
+
+    @Override
+    protected String engineName() {
+        return "PyTorch";
+    }
+}

@@ -1,0 +1,10 @@
+package io.gradguard.it.review;
+
+/** {@link RefrozenParameterKit} on the MXNet engine. */
+public class RefrozenParameterMxNetTest extends RefrozenParameterKit {
+
+    @Override
+    protected String engineName() {
+        return "MXNet";
+    }
+}

@@ -1,0 +1,10 @@
+package io.gradguard.it.review;
+
+/** {@link UnfrozenBeforeStepKit} on the MXNet engine. */
+public class UnfrozenBeforeStepMxNetTest extends UnfrozenBeforeStepKit {
+
+    @Override
+    protected String engineName() {
+        return "MXNet";
+    }
+}

@@ -1,0 +1,10 @@
+package io.gradguard.it.review;
+
+/** {@link UnfrozenBeforeStepKit} on the PyTorch engine. */
+public class UnfrozenBeforeStepPyTorchRepro extends UnfrozenBeforeStepKit {
+
+    @Override
+    protected String engineName() {
+        return "PyTorch";
+    }
+}
