@@ -11,7 +11,6 @@ import io.gradguard.internal.TrainerFlags;
 import io.gradguard.spi.GradientOps;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -138,6 +137,7 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
     private int consecutiveSkips;
     private Batch lastBatch;
     private long updatesAtLastBatch;
+    private boolean stepExpected;
     private GuardCheckpoint resumeCounters;
     private LossFaultRecorder faultRecorder;
     private boolean floorAlerted;
@@ -347,6 +347,9 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
         parameters = null;
         closeBuffer();
         closeFaultRecorder();
+        if (settings.scaler() instanceof TrackedLossScaler tracked) {
+            tracked.clearWiringError();
+        }
         if (trainer.getLoss() instanceof ScaledLoss scaled) {
             faultRecorder = new LossFaultRecorder(trainer.getManager(), trainer.getDevices()[0]);
             scaled.recordFaultsInto(faultRecorder);
@@ -357,6 +360,7 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
         epoch = 0;
         batchInEpoch = 0;
         batchesSeen = 0;
+        stepExpected = false;
         consecutiveSkips = 0;
         publisher.reset();
         gate.decide(StepGate.Decision.APPLY);
@@ -370,9 +374,10 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
     @Override
     public void onTrainingBatch(Trainer trainer, BatchData batchData) {
         bind(trainer);
-        if (batchesSeen > 0 && settings.needsGate() && gate.updateCalls() == 0) {
-            throw new IllegalStateException(GuardChecks.OPTIMIZER_NOT_GUARDED);
+        if (stepExpected && gate.updateCalls() == updatesAtLastBatch) {
+            throw new IllegalStateException(GuardChecks.STEP_NOT_CALLED);
         }
+        stepExpected = false;
         refreshParameters();
         batchesSeen++;
         lastBatch = batchData == null ? null : batchData.getBatch();
@@ -392,6 +397,7 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
         }
         batchInEpoch++;
         updatesAtLastBatch = gate.updateCalls();
+        stepExpected = gate.optimizerAttached() && parameters.size() > 0;
     }
 
     /** {@inheritDoc} */
@@ -512,18 +518,8 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
         }
         TrainableParameters next = TrainableParameters.of(trainer);
         List<NDArray> left = parameters.valuesLeftIn(next);
-        try (NDManager scope = newScope()) {
-            List<NDArray> stale = new ArrayList<>();
-            for (NDArray value : left) {
-                if (value.hasGradient()) {
-                    NDArray grad = value.getGradient();
-                    grad.attach(scope);
-                    stale.add(grad);
-                }
-            }
-            if (!stale.isEmpty()) {
-                ops.zeroInPlace(stale);
-            }
+        if (!left.isEmpty()) {
+            ops.discardGradients(left);
         }
         if (buffer != null) {
             buffer.retain(next.ids());

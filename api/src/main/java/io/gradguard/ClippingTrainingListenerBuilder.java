@@ -143,15 +143,22 @@ public final class ClippingTrainingListenerBuilder {
      * Builds the listener.
      *
      * @return the listener
-     * @throws IllegalStateException if no strategy was set, or if the strategy or the loss scaler
-     *     keeps per-run state (a dynamic scaler, a history-based strategy) and already belongs to
-     *     another listener, for example one built earlier by this builder
+     * @throws IllegalStateException if no strategy was set, if {@link NonFinitePolicy#PROPAGATE} is
+     *     combined with an enabled loss scaler, or if the strategy or the loss scaler keeps per-run
+     *     state (a dynamic scaler, a history-based strategy) and already belongs to another
+     *     listener, for example one built earlier by this builder
      */
     public ClippingTrainingListener build() {
         if (strategy == null) {
             throw new IllegalStateException(
                     "No clip strategy set: call setStrategy(ClipStrategy.globalNorm(1f)) or"
                             + " another ClipStrategy factory before build()");
+        }
+        if (policy == NonFinitePolicy.PROPAGATE && scaler.isEnabled()) {
+            throw new IllegalStateException(
+                    "nonFinitePolicy PROPAGATE cannot be combined with a lossScaler: an overflow"
+                            + " that only the loss scale caused would be written into the weights."
+                            + " Use SKIP_STEP (the default with a scaler) or ERROR.");
         }
         GuardChecks.claim(strategy, scaler);
         NonFinitePolicy effective =

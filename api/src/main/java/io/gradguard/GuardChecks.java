@@ -21,6 +21,12 @@ final class GuardChecks {
                     + " config with GradGuard.trainingConfig(loss, optimizer, listener), or pass"
                     + " new GuardedOptimizer(optimizer, listener) to optOptimizer.";
 
+    static final String STEP_NOT_CALLED =
+            "Trainer.step() was not called after the previous training batch: the guard decided"
+                    + " that batch's step, and another batch would unscale and clip its gradients"
+                    + " a second time. Call trainer.step() after every trainBatch, or accumulate"
+                    + " micro-batches with optAccumulationSteps(n).";
+
     private GuardChecks() {}
 
     /**

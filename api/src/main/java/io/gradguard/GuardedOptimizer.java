@@ -8,6 +8,7 @@ import ai.djl.training.optimizer.Optimizer;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,11 +36,13 @@ import org.slf4j.LoggerFactory;
  * decided (the listener is not registered on the trainer, or {@code Trainer.step()} ran twice for
  * one batch), throws an {@link IllegalStateException} and leaves the weights untouched. Where the
  * engine swallows that exception (MXNet calls {@code update} from native code), it is logged and
- * thrown again by the {@link ScaledLoss} at the next forward pass.
+ * thrown again by the {@link ScaledLoss} at the next forward pass; a configuration wired by hand on
+ * MXNet must therefore use a {@link ScaledLoss} (as {@link GradGuard#trainingConfig} does), or the
+ * refusal shows only in the log (the first refusal and every thousandth are logged at ERROR).
  *
- * <p>A parameter that becomes trainable between the listener's decision and {@code
- * Trainer.step()} (unfrozen after {@code trainBatch}) is not updated at that step: its gradient was
- * never checked or clipped. Its gradient is discarded and it trains from the next step on.
+ * <p>A parameter that becomes trainable between the listener's decision and {@code Trainer.step()}
+ * (unfrozen after {@code trainBatch}) is not updated at that step: its gradient was never checked
+ * or clipped. Its gradient is discarded and it trains from the next step on.
  *
  * <p>Master weights: the float32 master of a float16 weight is taken from the weight at its first
  * update and is the truth from then on; each update writes the float16 weight from it. A change
@@ -56,7 +59,7 @@ public final class GuardedOptimizer extends Optimizer {
     private final StepGate gate;
     private final Map<String, NDArray> masters = new ConcurrentHashMap<>();
     private final LossScaler scaler;
-    private volatile boolean refusalLogged;
+    private final AtomicLong refusals = new AtomicLong();
     private volatile boolean unguardedLogged;
 
     /**
@@ -149,9 +152,9 @@ public final class GuardedOptimizer extends Optimizer {
      * ScaledLoss} at the next forward pass.
      */
     private void refuse(IllegalStateException e) {
-        if (!refusalLogged) {
-            refusalLogged = true;
-            logger.error("{}", e.getMessage());
+        long count = refusals.incrementAndGet();
+        if (count == 1 || count % 1000 == 0) {
+            logger.error("{} ({} refused updates so far)", e.getMessage(), count);
         }
         if (scaler instanceof TrackedLossScaler tracked) {
             tracked.raiseWiringError(e.getMessage());

@@ -35,11 +35,12 @@ final class LossFaultRecorder implements AutoCloseable {
         try (NDManager scope = manager.newSubManager()) {
             NDArray detached = loss.stopGradient();
             detached.attach(scope);
-            NDArray total = detached.getShape().isScalar() ? detached : detached.sum();
-            total.attach(scope);
-            NDArray difference = total.sub(total);
+            // Element by element: a sum of finite per-sample losses may itself overflow.
+            NDArray difference = detached.sub(detached);
             difference.attach(scope);
-            NDArray nonFinite = difference.neq(0f).toType(DataType.FLOAT32, false);
+            NDArray flags = difference.neq(0f).toType(DataType.FLOAT32, false);
+            flags.attach(scope);
+            NDArray nonFinite = flags.getShape().isScalar() ? flags : flags.max();
             nonFinite.attach(scope);
             NDArray here = nonFinite.toDevice(device, false);
             here.attach(scope);

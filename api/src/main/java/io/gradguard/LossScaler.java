@@ -65,9 +65,10 @@ public interface LossScaler {
      * instead of {@link #update(boolean)} for that step.
      *
      * <p>PyTorch's GradScaler cannot tell the two apart: with a non-finite loss on every other
-     * batch it halves the scale each time until the good batches' gradients underflow.
+     * batch it halves the scale each time until the good batches' gradients underflow. The default
+     * does nothing, which is right for a scaler whose state only {@link #update} changes.
      */
-    void recordDataFault();
+    default void recordDataFault() {}
 
     /**
      * Returns a snapshot of the state to save with a checkpoint.

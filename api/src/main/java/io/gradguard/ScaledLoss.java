@@ -19,6 +19,10 @@ import java.util.Objects;
  * {@link #evaluate} returns is also checked, on the device, for NaN and infinity, so that the guard
  * can tell a data fault (a non-finite loss) from an overflow (a finite loss whose scaled gradients
  * overflow). Wrapping a {@code ScaledLoss} again is refused.
+ *
+ * <p>{@link #evaluate} is for training only: it returns the scaled loss, and a non-finite value it
+ * sees marks the current step as a data fault. To compute a validation loss by hand, use {@link
+ * #getUnscaledLoss()} or the accumulator methods (as DJL's {@code EvaluatorTrainingListener} does).
  */
 public final class ScaledLoss extends Loss {
 

@@ -74,8 +74,14 @@ abstract class TrackedLossScaler implements LossScaler {
     void checkWiring() {
         String message = wiringError;
         if (message != null) {
+            wiringError = null; // raised once: a rebound listener starts clean
             throw new IllegalStateException(message);
         }
+    }
+
+    /** Forgets a recorded wiring error, when a listener starts guarding a new trainer. */
+    void clearWiringError() {
+        wiringError = null;
     }
 
     /**

@@ -133,6 +133,25 @@ public interface GradientOps {
     }
 
     /**
+     * Zeroes the gradient buffers of parameters that stopped being trained, so that a stale
+     * gradient never returns when they are trained again. Unlike {@link #zeroInPlace}, this takes
+     * the parameters themselves, whose gradient may be out of reach of {@code getGradient()} once
+     * frozen (PyTorch keeps {@code .grad} after {@code requires_grad_(false)}). The default zeroes
+     * the gradient of each parameter that still reports one.
+     *
+     * @param parameters the parameter arrays (not their gradients), on any devices
+     */
+    default void discardGradients(List<NDArray> parameters) {
+        for (NDArray parameter : parameters) {
+            if (parameter.hasGradient()) {
+                try (NDArray grad = parameter.getGradient()) {
+                    zeroInPlace(List.of(grad));
+                }
+            }
+        }
+    }
+
+    /**
      * Prepares parameters so that successive backward passes add into their gradients instead of
      * overwriting them, for gradient accumulation. Called once, before the first micro-step.
      *

@@ -11,6 +11,7 @@ import ai.djl.pytorch.jni.JniUtils;
 import io.gradguard.internal.DeviceScalars;
 import io.gradguard.internal.NormType;
 import io.gradguard.spi.GradientOps;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -175,6 +176,30 @@ public final class PtGradientOps implements GradientOps {
         }
         try (IValue list = IValue.listFrom(arrays)) {
             module.runInPlace(arrays[0].getDevice(), TorchScriptOps.ZERO, list);
+        }
+    }
+
+    /**
+     * Zeroes the {@code .grad} of each parameter, also of frozen ones, which keep it after {@code
+     * requires_grad_(false)} and add onto it again once unfrozen.
+     *
+     * @param parameters parameter arrays of this engine
+     */
+    @Override
+    public void discardGradients(List<NDArray> parameters) {
+        List<NDArray> grads = new ArrayList<>(parameters.size());
+        try {
+            for (NDArray parameter : parameters) {
+                PtNDArray grad = JniUtils.getGradient((PtNDArray) parameter);
+                if (grad != null) {
+                    grads.add(grad);
+                }
+            }
+            zeroInPlace(grads);
+        } finally {
+            for (NDArray grad : grads) {
+                grad.close();
+            }
         }
     }
 

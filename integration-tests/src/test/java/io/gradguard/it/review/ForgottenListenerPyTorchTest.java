@@ -4,6 +4,11 @@ package io.gradguard.it.review;
 public class ForgottenListenerPyTorchTest extends ForgottenListenerKit {
 
     @Override
+    protected boolean refusalReachesCaller() {
+        return true;
+    }
+
+    @Override
     protected String engineName() {
         return "PyTorch";
     }

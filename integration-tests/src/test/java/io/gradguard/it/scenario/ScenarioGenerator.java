@@ -48,6 +48,10 @@ final class ScenarioGenerator {
         ScalerChoice scaler = scaler(r);
         int accumulation = 1 + r.nextInt(3);
         NonFinitePolicy policy = policy(r);
+        if (policy == NonFinitePolicy.PROPAGATE
+                && scaler.kind() != ScenarioSpec.ScalerChoice.Kind.NONE) {
+            policy = NonFinitePolicy.SKIP_STEP; // a scaler refuses PROPAGATE at build()
+        }
         boolean adam = r.nextInt(5) == 0;
         float[] rates = {0.01f, 0.05f, 0.1f};
         OptimizerChoice optimizer =

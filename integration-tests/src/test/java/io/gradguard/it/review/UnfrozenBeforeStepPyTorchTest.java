@@ -1,7 +1,7 @@
 package io.gradguard.it.review;
 
 /** {@link UnfrozenBeforeStepKit} on the PyTorch engine. */
-public class UnfrozenBeforeStepPyTorchRepro extends UnfrozenBeforeStepKit {
+public class UnfrozenBeforeStepPyTorchTest extends UnfrozenBeforeStepKit {
 
     @Override
     protected String engineName() {

@@ -24,7 +24,7 @@ import org.testng.annotations.Test;
  * y=1)} four times, {@code g_w = g_b = 4 * 2 * (0 - 1) = -8}, so the step gives {@code w = b =
  * 0.8}.
  */
-public class SummedLossOverflowPyTorchRepro {
+public class SummedLossOverflowPyTorchTest {
 
     /** {@code (pred - y)^2 + 1e38} per sample, not reduced. */
     private static final class LargeFiniteLoss extends Loss {

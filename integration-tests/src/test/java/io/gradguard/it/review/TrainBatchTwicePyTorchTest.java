@@ -1,6 +1,7 @@
 package io.gradguard.it.review;
 
 import static org.testng.Assert.assertEquals;
+import static org.testng.Assert.assertTrue;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.EasyTrain;
@@ -24,7 +25,7 @@ import org.testng.annotations.Test;
  * Under a scale S the first batch's gradient is unscaled at the first batch and then again at the
  * second, so it arrives divided by S: {@code w = 0.1 * (1/1024 + 1) = 0.1000977}.
  */
-public class TrainBatchTwicePyTorchRepro {
+public class TrainBatchTwicePyTorchTest {
 
     @DataProvider
     public Object[][] scales() {
@@ -52,6 +53,9 @@ public class TrainBatchTwicePyTorchRepro {
                 EasyTrain.trainBatch(trainer, batch);
                 trainer.step();
             } catch (IllegalStateException refused) {
+                assertTrue(
+                        refused.getMessage().contains("optAccumulationSteps"),
+                        refused.getMessage());
                 assertEquals(unit.weight(), 0.1f, 1e-6f, "refused, yet the weight moved");
                 return;
             }

@@ -15,11 +15,12 @@ import org.testng.annotations.Test;
 /**
  * A second {@code Trainer.step()} for one batch is refused (PyTorch throws it from the step). The
  * listener may guard a new trainer once the first is closed; that new trainer, correctly used, must
- * train: on {@link OneUnit} with {@code (x=1, y=1)} from {@code w = 0.1} (after the first trainer's
- * one step, {@code g_w = -1}) the new trainer's step, with {@code g_w = 0.1 - 1 = -0.9}, gives
- * {@code w = 0.19}. The refusal, already raised, must not be raised again there.
+ * train: on {@link OneUnit} with {@code (x=1, y=1)}, the first trainer's one step ({@code g_w = g_b
+ * = -1}) leaves {@code w = b = 0.1}; the new trainer's step, with {@code pred = 0.2} and {@code g_w
+ * = 0.2 - 1 = -0.8}, gives {@code w = 0.18}. The refusal, already raised, must not be raised again
+ * there.
  */
-public class RefusedStepThenNewTrainerPyTorchRepro {
+public class RefusedStepThenNewTrainerPyTorchTest {
 
     @Test
     public void aRefusalDoesNotOutliveItsTrainer() {
@@ -46,7 +47,7 @@ public class RefusedStepThenNewTrainerPyTorchRepro {
                 EasyTrain.trainBatch(second, unit.batch(batches, 1, 1f, 1f));
                 second.step();
             }
-            assertEquals(unit.weight(), 0.19f, 1e-6f);
+            assertEquals(unit.weight(), 0.18f, 1e-6f);
         }
     }
 }

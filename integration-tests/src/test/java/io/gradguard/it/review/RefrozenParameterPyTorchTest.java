@@ -1,7 +1,7 @@
 package io.gradguard.it.review;
 
 /** {@link RefrozenParameterKit} on the PyTorch engine. */
-public class RefrozenParameterPyTorchRepro extends RefrozenParameterKit {
+public class RefrozenParameterPyTorchTest extends RefrozenParameterKit {
 
     @Override
     protected String engineName() {

@@ -1,7 +1,7 @@
 package io.gradguard.it.review;
 
 /** {@link PropagateWithScalerKit} on the MXNet engine. */
-public class PropagateWithScalerMxNetRepro extends PropagateWithScalerKit {
+public class PropagateWithScalerMxNetTest extends PropagateWithScalerKit {
 
     @Override
     protected String engineName() {

@@ -1,7 +1,7 @@
 package io.gradguard.it.review;
 
 /** {@link PropagateWithScalerKit} on the PyTorch engine. */
-public class PropagateWithScalerPyTorchRepro extends PropagateWithScalerKit {
+public class PropagateWithScalerPyTorchTest extends PropagateWithScalerKit {
 
     @Override
     protected String engineName() {
