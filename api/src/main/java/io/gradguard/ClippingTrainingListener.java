@@ -85,7 +85,9 @@ import java.util.Optional;
  * #METRIC_COEFFICIENT}, {@value #METRIC_LOSS_SCALE}, {@value #METRIC_SKIPPED}, {@value
  * #METRIC_THRESHOLD}.
  *
- * <p>One listener guards one trainer at a time; it rebinds after the previous trainer closed.
+ * <p>One listener guards one trainer at a time; it rebinds after the previous trainer closed. Its
+ * counters and statistics start again then, while the loss scaler's state and a stateful strategy's
+ * history carry over (restore a checkpoint to start from elsewhere).
  *
  * <h2>Checkpoints</h2>
  *

@@ -21,11 +21,17 @@ final class GradientProbe extends TrainingListenerAdapter {
     private double sumOfSquares;
     private Parameter poisonTarget;
     private boolean armed;
+    private float poisonValue = Float.NaN;
 
     /** Arms or disarms the NaN injection into {@code target}'s gradient for the next batch. */
     void poison(Parameter target, boolean arm) {
         this.poisonTarget = target;
         this.armed = arm;
+    }
+
+    /** Sets the value written by {@link #poison} (NaN by default). */
+    void poisonValue(float value) {
+        this.poisonValue = value;
     }
 
     /**
@@ -40,7 +46,7 @@ final class GradientProbe extends TrainingListenerAdapter {
     public void onTrainingBatch(Trainer trainer, BatchData batchData) {
         if (armed && poisonTarget != null) {
             try (NDArray grad = poisonTarget.getArray().getGradient()) {
-                grad.set(new NDIndex(0), Float.NaN);
+                grad.set(new NDIndex(0), poisonValue);
             }
         }
         Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());

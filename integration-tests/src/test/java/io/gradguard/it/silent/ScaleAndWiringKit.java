@@ -128,6 +128,43 @@ public abstract class ScaleAndWiringKit {
     }
 
     @Test
+    public void aFiniteScaledGradientThatOverflowsWhenUnscaledIsSkipped() {
+        // S = 2^-10: a scaled gradient element of 1e36 is finite, but unscaled it is 1e36 * 2^10,
+        // about 1.02e39, above Float.MAX_VALUE: the optimizer would see infinity (and the clip
+        // inf * 0 = NaN). The check must see what the optimizer will apply.
+        LossScaler scaler = LossScaler.fixed(0x1p-10f);
+        ClippingTrainingListener guard =
+                ClippingTrainingListener.builder()
+                        .setStrategy(ClipStrategy.globalNorm(1f))
+                        .optLossScaler(scaler)
+                        .build();
+        GradientProbe probe = new GradientProbe();
+        try (GuardHarness harness = new GuardHarness(engineName(), 19, false);
+                Trainer trainer =
+                        harness.newTrainer(
+                                new DefaultTrainingConfig(new ScaledLoss(Loss.l2Loss(), scaler))
+                                        .optOptimizer(new GuardedOptimizer(sgd(), guard))
+                                        .addTrainingListeners(probe, guard),
+                                19);
+                NDManager batches = trainer.getManager().newSubManager()) {
+            EasyTrain.trainBatch(trainer, harness.batch(batches, 0));
+            trainer.step();
+            Map<Parameter, float[]> before = harness.weights();
+            probe.poisonValue(1e36f);
+            probe.poison(harness.distinctParameters().get(0), true);
+            EasyTrain.trainBatch(trainer, harness.batch(batches, 1));
+            trainer.step();
+            StepReport r = guard.getLastReport().orElseThrow();
+            assertTrue(r.nonFinite() && r.skipped(), engineName() + " " + r);
+            assertFalse(r.dataFault(), "the loss was finite: an overflow");
+            Map<Parameter, float[]> after = harness.weights();
+            for (Parameter p : before.keySet()) {
+                assertTrue(Arrays.equals(before.get(p), after.get(p)), p.getName());
+            }
+        }
+    }
+
+    @Test
     public void overflowsAtTheFloorAreDivergenceBlamedOnTheModelNotTheLearningRate() {
         LossScaler scaler = LossScaler.dynamic();
         ClippingTrainingListener guard =
