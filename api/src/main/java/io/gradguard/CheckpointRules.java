@@ -115,4 +115,22 @@ final class CheckpointRules {
                     c.policy());
         }
     }
+
+    /** Takes the state a checkpoint holds, from the settings, the counters and the statistics. */
+    static GuardCheckpoint snapshot(
+            GuardSettings settings, StepCounters c, ClipStatistics statistics) {
+        return new GuardCheckpoint(
+                c.step,
+                c.epoch,
+                c.batchInEpoch,
+                c.consecutiveSkips,
+                settings.accumulationSteps(),
+                settings.policy(),
+                settings.strategy().toString(),
+                settings.strategy().getClass().getName(),
+                strategyState(settings.strategy()),
+                GuardCheckpoint.kindOf(settings.scaler()),
+                settings.scaler().state(),
+                statistics);
+    }
 }

@@ -163,7 +163,7 @@ final class GuardChecks {
 
     /** Throws when training has really diverged: too many skips in a row. */
     static void checkDivergence(
-            int consecutiveSkips, GuardSettings settings, StepGate.Decision decision) {
+            int consecutiveSkips, GuardSettings settings, StepDecision decision) {
         boolean atFloor =
                 settings.scaler() instanceof TrackedLossScaler tracked && tracked.atFloor();
         if (consecutiveSkips >= settings.maxConsecutiveSkips()) {
@@ -179,7 +179,7 @@ final class GuardChecks {
                                     : "Check the data, lower the learning rate, or raise"
                                             + " optMaxConsecutiveSkips."));
         }
-        if (decision == StepGate.Decision.SKIP && atFloor && consecutiveSkips > 1) {
+        if (decision.action() == StepDecision.Action.SKIP && atFloor && consecutiveSkips > 1) {
             throw new TrainingDivergedException(
                     "The loss scale reached its floor "
                             + settings.scaler().scale()

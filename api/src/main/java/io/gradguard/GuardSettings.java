@@ -1,6 +1,5 @@
 package io.gradguard;
 
-import io.gradguard.ClippingTrainingListener.ReportMode;
 import io.gradguard.spi.GradientOps;
 import java.util.List;
 import java.util.function.Consumer;

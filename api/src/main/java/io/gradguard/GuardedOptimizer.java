@@ -91,18 +91,18 @@ public final class GuardedOptimizer extends Optimizer {
     /** {@inheritDoc} */
     @Override
     public void update(String parameterId, NDArray weight, NDArray grad) {
-        StepGate.Decision decision;
+        StepDecision.Action action;
         try {
-            decision = gate.admit(parameterId, weight);
+            action = gate.admit(parameterId, weight);
         } catch (IllegalStateException e) {
             refuse(e);
             throw e;
         }
-        switch (decision) {
+        switch (action) {
             case HOLD -> {
                 // An accumulation micro-step: keep everything.
             }
-            case SKIP -> gate.zeroGradients(parameterId, weight);
+            case SKIP, ERROR -> gate.zeroGradients(parameterId, weight);
             case APPLY -> {
                 if (!gate.guards(parameterId)) {
                     // Unfrozen after the listener processed this step: its gradient was never

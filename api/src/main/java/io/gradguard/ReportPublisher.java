@@ -50,12 +50,11 @@ final class ReportPublisher {
     }
 
     boolean readsEveryStep() {
-        return settings.reportMode() == ClippingTrainingListener.ReportMode.EVERY_STEP;
+        return settings.reportMode() == ReportMode.EVERY_STEP;
     }
 
     boolean wantsParameterNorms() {
-        return !settings.observers().isEmpty()
-                && settings.reportMode() == ClippingTrainingListener.ReportMode.EVERY_STEP;
+        return !settings.observers().isEmpty() && settings.reportMode() == ReportMode.EVERY_STEP;
     }
 
     /** Keeps a step's packed values on the device until someone asks for them. */
@@ -102,18 +101,11 @@ final class ReportPublisher {
         lastReport = report;
         statistics = statistics.plus(report);
         if (trainer != null && trainer.getMetrics() != null) {
-            trainer.getMetrics()
-                    .addMetric(ClippingTrainingListener.METRIC_NORM, report.totalNorm());
-            trainer.getMetrics()
-                    .addMetric(ClippingTrainingListener.METRIC_COEFFICIENT, report.coefficient());
-            trainer.getMetrics()
-                    .addMetric(ClippingTrainingListener.METRIC_LOSS_SCALE, report.lossScale());
-            trainer.getMetrics()
-                    .addMetric(ClippingTrainingListener.METRIC_SKIPPED, statistics.skippedSteps());
-            trainer.getMetrics()
-                    .addMetric(
-                            ClippingTrainingListener.METRIC_THRESHOLD,
-                            settings.strategy().threshold());
+            trainer.getMetrics().addMetric(GuardMetrics.NORM, report.totalNorm());
+            trainer.getMetrics().addMetric(GuardMetrics.COEFFICIENT, report.coefficient());
+            trainer.getMetrics().addMetric(GuardMetrics.LOSS_SCALE, report.lossScale());
+            trainer.getMetrics().addMetric(GuardMetrics.SKIPPED, statistics.skippedSteps());
+            trainer.getMetrics().addMetric(GuardMetrics.THRESHOLD, settings.strategy().threshold());
         }
         if (settings.reportConsumer() != null) {
             UserCallbacks.run(

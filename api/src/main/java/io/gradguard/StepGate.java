@@ -8,8 +8,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The decision a {@link ClippingTrainingListener} passes to its {@link GuardedOptimizer} for the
- * coming {@code Trainer.step()}, and what the optimizer needs to act on it.
+ * The {@link StepDecision} a {@link ClippingTrainingListener} passes to its {@link
+ * GuardedOptimizer} for the coming {@code Trainer.step()}, and what the optimizer needs to act on
+ * it.
  *
  * <p>A decision is good for one step: DJL's parameter store updates each parameter once per device
  * per step, so the second update of the same parameter on the same device since the listener last
@@ -19,23 +20,13 @@ import java.util.Set;
  */
 final class StepGate {
 
-    /** What the optimizer does at the next step. */
-    enum Decision {
-        /** Update the weights. */
-        APPLY,
-        /** Leave weights and optimizer state untouched; zero the gradients. */
-        SKIP,
-        /** Leave everything untouched and keep the gradients (an accumulation micro-step). */
-        HOLD
-    }
-
     static final String NOT_PROCESSED =
             "GuardedOptimizer refused to update: its ClippingTrainingListener did not process this"
                     + " step, so the gradients were not unscaled, checked or clipped. Register the"
                     + " listener on the trainer (GradGuard.trainingConfig does it) and call"
                     + " Trainer.step() once per training batch.";
 
-    private Decision decision = Decision.APPLY;
+    private StepDecision decision = StepDecision.UNREAD;
     private boolean decided;
     private Map<String, List<NDArray>> parameterArrays = Map.of();
     private GradientOps ops = GradientOps.generic();
@@ -45,11 +36,11 @@ final class StepGate {
     private final Set<String> admittedThisStep = new HashSet<>();
     private final Set<String> zeroedThisStep = new HashSet<>();
 
-    Decision decision() {
+    StepDecision decision() {
         return decision;
     }
 
-    synchronized void decide(Decision next) {
+    synchronized void decide(StepDecision next) {
         decision = next;
         decided = true;
         admittedThisStep.clear();
@@ -62,12 +53,12 @@ final class StepGate {
      * @throws IllegalStateException if the listener has not decided since this parameter's last
      *     update on this device
      */
-    synchronized Decision admit(String parameterId, NDArray weight) {
+    synchronized StepDecision.Action admit(String parameterId, NDArray weight) {
         updateCalls++;
         if (!decided || !admittedThisStep.add(parameterId + '@' + weight.getDevice())) {
             throw new IllegalStateException(NOT_PROCESSED);
         }
-        return decision;
+        return decision.action();
     }
 
     void bind(Map<String, List<NDArray>> arrays, GradientOps gradientOps, boolean zeroAfter) {

@@ -9,6 +9,7 @@ import ai.djl.training.tracker.Tracker;
 import io.gradguard.ClipStatistics;
 import io.gradguard.ClipStrategy;
 import io.gradguard.ClippingTrainingListener;
+import io.gradguard.GuardMetrics;
 import io.gradguard.StepReport;
 import java.util.ArrayList;
 import java.util.List;
@@ -128,28 +129,17 @@ public abstract class ClippingEndToEndKit {
             trainer.setMetrics(metrics);
             problem.fit(trainer, 2);
         }
-        List<ai.djl.metric.Metric> norms = metrics.getMetric(ClippingTrainingListener.METRIC_NORM);
-        List<ai.djl.metric.Metric> coefs =
-                metrics.getMetric(ClippingTrainingListener.METRIC_COEFFICIENT);
+        List<ai.djl.metric.Metric> norms = metrics.getMetric(GuardMetrics.NORM);
+        List<ai.djl.metric.Metric> coefs = metrics.getMetric(GuardMetrics.COEFFICIENT);
         assertEquals(norms.size(), reports.size());
         assertEquals(coefs.size(), reports.size());
         for (int i = 0; i < reports.size(); i++) {
             assertEquals(norms.get(i).getValue().floatValue(), reports.get(i).totalNorm());
             assertEquals(coefs.get(i).getValue().floatValue(), reports.get(i).coefficient());
         }
-        assertEquals(
-                metrics.getMetric(ClippingTrainingListener.METRIC_THRESHOLD)
-                        .get(0)
-                        .getValue()
-                        .floatValue(),
-                5f);
-        assertEquals(
-                metrics.getMetric(ClippingTrainingListener.METRIC_LOSS_SCALE)
-                        .get(0)
-                        .getValue()
-                        .floatValue(),
-                1f);
-        assertEquals(metrics.getMetric(ClippingTrainingListener.METRIC_SKIPPED).size(), 8);
+        assertEquals(metrics.getMetric(GuardMetrics.THRESHOLD).get(0).getValue().floatValue(), 5f);
+        assertEquals(metrics.getMetric(GuardMetrics.LOSS_SCALE).get(0).getValue().floatValue(), 1f);
+        assertEquals(metrics.getMetric(GuardMetrics.SKIPPED).size(), 8);
     }
 
     @Test

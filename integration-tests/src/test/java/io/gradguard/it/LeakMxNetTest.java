@@ -1,7 +1,7 @@
 package io.gradguard.it;
 
 import ai.djl.ndarray.types.DataType;
-import io.gradguard.ClippingTrainingListener.ReportMode;
+import io.gradguard.ReportMode;
 
 /** Runs {@link LeakKit} on the MXNet engine (float32: DJL cannot train float16 there). */
 public class LeakMxNetTest extends LeakKit {

@@ -1,7 +1,7 @@
 package io.gradguard.it;
 
 import ai.djl.ndarray.types.DataType;
-import io.gradguard.ClippingTrainingListener.ReportMode;
+import io.gradguard.ReportMode;
 
 /** Runs {@link LeakKit} on the PyTorch engine: float16 (fp32 master weights) with EVERY_STEP. */
 public class LeakPyTorchTest extends LeakKit {

@@ -34,7 +34,7 @@ import java.util.Set;
  * gradients that share no code with GradGuard: an 8-input MLP, optionally with one {@link Linear}
  * block used twice (tied weights: one {@link Parameter} under two names).
  */
-final class GuardHarness implements AutoCloseable {
+public final class GuardHarness implements AutoCloseable {
 
     static final int FEATURES = 8;
     static final int BATCH = 8;
@@ -46,7 +46,14 @@ final class GuardHarness implements AutoCloseable {
     private final NDArray labels;
     private final Linear first;
 
-    GuardHarness(String engine, long seed, boolean tied) {
+    /**
+     * Builds the model and the data.
+     *
+     * @param engine the engine name
+     * @param seed the data seed
+     * @param tied whether one Linear block is used twice
+     */
+    public GuardHarness(String engine, long seed, boolean tied) {
         model = Model.newInstance("guard-harness-" + seed, Device.cpu(), engine);
         first = Linear.builder().setUnits(8).build();
         SequentialBlock block = new SequentialBlock().add(first).add(Activation::tanh);
@@ -81,7 +88,14 @@ final class GuardHarness implements AutoCloseable {
         return first;
     }
 
-    Trainer newTrainer(DefaultTrainingConfig config, long seed) {
+    /**
+     * Creates the trainer with seeded initial weights.
+     *
+     * @param config the configuration
+     * @param seed the weight seed
+     * @return the initialized trainer
+     */
+    public Trainer newTrainer(DefaultTrainingConfig config, long seed) {
         Initializer initializer = SeededInitializer.gaussian(seed, 0.4);
         config.optInitializer(initializer, parameter -> true);
         model.getBlock().setInitializer(initializer, parameter -> true);
@@ -91,7 +105,14 @@ final class GuardHarness implements AutoCloseable {
     }
 
     /** Batch {@code index} (cycling over the data), owned by {@code manager}. */
-    Batch batch(NDManager manager, int index) {
+    /**
+     * Returns batch {@code index}, cycling over the data.
+     *
+     * @param manager the batch's owner
+     * @param index the batch index
+     * @return the batch
+     */
+    public Batch batch(NDManager manager, int index) {
         int count = SAMPLES / BATCH;
         int b = index % count;
         String range = (b * BATCH) + ":" + ((b + 1) * BATCH);
@@ -177,6 +198,7 @@ final class GuardHarness implements AutoCloseable {
         }
     }
 
+    /** Closes the data and the model. */
     @Override
     public void close() {
         data.close();
