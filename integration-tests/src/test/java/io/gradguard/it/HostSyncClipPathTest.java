@@ -215,9 +215,10 @@ public class HostSyncClipPathTest {
      * No class on the clip path calls a read method on any {@code NDArray} type: the strategies and
      * their arithmetic, the step pipeline, the gradient collection, the scalar cache, and every
      * {@code GradientOps} implementation with its helpers. This covers what the wrappers cannot see
-     * (reads inside the ops, reads of the collected gradient handles). The listener itself calls
-     * exactly one: the packed read of a step that must decide or report. {@code MxSelfCheck}, which
-     * reads once when the MXNet ops are created, is not on the step path.
+     * (reads inside the ops, reads of the collected gradient handles). The listener and the binding
+     * call none; the step runner calls exactly one: the packed read of a step that must decide or
+     * report. {@code MxSelfCheck}, which reads once when the MXNet ops are created, is not on the
+     * step path.
      */
     @Test
     public void noClassOnTheClipPathCallsAReadMethod() {
@@ -229,6 +230,9 @@ public class HostSyncClipPathTest {
                         "io.gradguard.ObserveOnlyClip",
                         "io.gradguard.ClipMath",
                         "io.gradguard.StepPipeline",
+                        "io.gradguard.ClippingTrainingListener",
+                        "io.gradguard.GuardBinding",
+                        "io.gradguard.StepDecision",
                         "io.gradguard.spi.GradientOps",
                         "io.gradguard.internal.TrainableParameters",
                         "io.gradguard.internal.DeviceScalars",
@@ -244,7 +248,7 @@ public class HostSyncClipPathTest {
             assertEquals(HostSyncBytecode.readCalls(name), List.of(), name);
         }
         assertEquals(
-                HostSyncBytecode.readCalls("io.gradguard.ClippingTrainingListener"),
+                HostSyncBytecode.readCalls("io.gradguard.StepRunner"),
                 List.of("ai/djl/ndarray/NDArray.toFloatArray"));
     }
 
