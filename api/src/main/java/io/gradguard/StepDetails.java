@@ -33,15 +33,6 @@ public interface StepDetails {
     List<?> datasetIndices();
 
     /**
-     * Returns the learning rate the optimizer is expected to use, when known; NaN otherwise.
-     *
-     * @return the learning rate or NaN
-     */
-    default float learningRate() {
-        return Float.NaN;
-    }
-
-    /**
      * Returns details that know nothing: no parameters, no norms, no dataset indices. What an
      * observer sees for a report that was read after its step had ended.
      *

@@ -107,6 +107,9 @@ final class StepPipeline {
 
     /** Applies the strategy; the mean over {@code microBatches} folds into its coefficient. */
     void clip(ClipStrategy strategy, int microBatches, long step) {
+        if (grads.isEmpty()) {
+            throw new IllegalStateException("clip() before gather(): no gradients");
+        }
         NDArray multiplier =
                 microBatches > 1 ? DeviceScalars.fp32(grads.get(0), 1f / microBatches) : null;
         outcome = strategy.apply(new ClipContext(ops, grads, weights, names, multiplier, step));
@@ -122,6 +125,9 @@ final class StepPipeline {
      * array, for one read ({@link StepMeasurement#of} decodes it).
      */
     NDArray pack() {
+        if (outcome == null) {
+            throw new IllegalStateException("pack() before clip(): the step has no outcome yet");
+        }
         NDArray zero = outcome.clipped().zerosLike();
         NDArray f = flag != null ? flag : zero;
         NDArray l = lossFlag != null ? lossFlag.toType(zero.getDataType(), false) : zero;

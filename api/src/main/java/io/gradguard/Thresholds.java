@@ -1,5 +1,7 @@
 package io.gradguard;
 
+import io.gradguard.internal.Arguments;
+
 /** Argument checks shared by the strategy factories. */
 final class Thresholds {
 
@@ -14,9 +16,6 @@ final class Thresholds {
      * @throws IllegalArgumentException if it is NaN, infinite, zero or negative
      */
     static float positiveFinite(String name, float value) {
-        if (!(value > 0f) || Float.isInfinite(value)) {
-            throw new IllegalArgumentException(name + " must be finite and > 0, got " + value);
-        }
-        return value;
+        return Arguments.positiveFinite(name, value);
     }
 }

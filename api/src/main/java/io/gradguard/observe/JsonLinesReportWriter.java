@@ -16,15 +16,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes one JSON object per optimizer step (JSON Lines), so that norms can be read next to loss
- * and learning rate by any tool ({@code jq}, pandas' {@code read_json(lines=True)}).
+ * Writes one JSON object per optimizer step (JSON Lines), so that a run's norms, clips, skips and
+ * data faults can be read by any tool ({@code jq}, pandas' {@code read_json(lines=True)}).
  *
  * <p>Each line holds every {@link StepReport} field under its record name ({@code step}, {@code
  * epoch}, {@code batchIndex}, {@code totalNorm}, {@code coefficient}, {@code clipped}, {@code
- * lossScale}, {@code nonFinite}, {@code skipped}, {@code microBatches}), then {@code learningRate}
- * when {@link StepDetails#learningRate()} knows it (the key is left out otherwise). Non-finite
- * numbers, which JSON cannot hold, are written as the strings {@code "NaN"}, {@code "Infinity"} and
- * {@code "-Infinity"}.
+ * lossScale}, {@code nonFinite}, {@code skipped}, {@code microBatches}, {@code dataFault}).
+ * Non-finite numbers, which JSON cannot hold, are written as the strings {@code "NaN"}, {@code
+ * "Infinity"} and {@code "-Infinity"}.
  *
  * <p>Output is buffered and flushed when an epoch ends, when training ends, and on {@link
  * #close()}. An I/O error is logged once and further lines are dropped; training goes on.
@@ -86,9 +85,7 @@ public final class JsonLinesReportWriter implements StepObserver, Closeable {
         line.append(",\"nonFinite\":").append(report.nonFinite());
         line.append(",\"skipped\":").append(report.skipped());
         line.append(",\"microBatches\":").append(report.microBatches());
-        if (details != null) {
-            optional("learningRate", details.learningRate());
-        }
+        line.append(",\"dataFault\":").append(report.dataFault());
         line.append("}\n");
         try {
             out.write(line.toString());
@@ -140,12 +137,6 @@ public final class JsonLinesReportWriter implements StepObserver, Closeable {
             line.append(value);
         } else {
             line.append('"').append(value).append('"');
-        }
-    }
-
-    private void optional(String key, float value) {
-        if (!Float.isNaN(value)) {
-            number(key, value);
         }
     }
 

@@ -2,6 +2,7 @@ package io.gradguard.spi;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import io.gradguard.internal.Arguments;
 import io.gradguard.internal.DeviceScalars;
 import io.gradguard.internal.GenericGradientOps;
 import io.gradguard.internal.GradientOpsLookup;
@@ -119,10 +120,7 @@ public interface GradientOps {
      *     positive, or {@code normType} is invalid
      */
     default NDArray clipByGlobalNorm(List<NDArray> grads, float maxNorm, float normType) {
-        if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
-            throw new IllegalArgumentException(
-                    "maxNorm must be positive and finite, got " + maxNorm);
-        }
+        Arguments.positiveFinite("maxNorm", maxNorm);
         NDArray total = totalNorm(grads, normType);
         NDArray denominator = total.add(DeviceScalars.fp32(total, 1e-6f));
         NDArray quotient = DeviceScalars.argument(total, maxNorm).div(denominator);

@@ -10,18 +10,16 @@ final class FakeDetails implements StepDetails {
     private final List<String> names;
     private final float[] norms;
     private final List<?> indices;
-    private final float learningRate;
     int normReads;
 
-    FakeDetails(List<String> names, float[] norms, List<?> indices, float learningRate) {
+    FakeDetails(List<String> names, float[] norms, List<?> indices) {
         this.names = names;
         this.norms = norms;
         this.indices = indices;
-        this.learningRate = learningRate;
     }
 
     static FakeDetails none() {
-        return new FakeDetails(List.of(), new float[0], List.of(), Float.NaN);
+        return new FakeDetails(List.of(), new float[0], List.of());
     }
 
     @Override
@@ -38,11 +36,6 @@ final class FakeDetails implements StepDetails {
     @Override
     public List<?> datasetIndices() {
         return indices;
-    }
-
-    @Override
-    public float learningRate() {
-        return learningRate;
     }
 
     /** An applied, finite step. */

@@ -30,7 +30,7 @@ public class ReportWritersTest {
         try (JsonLinesReportWriter writer = new JsonLinesReportWriter(out)) {
             writer.onStep(
                     new StepReport(0, 0, 0, 2.5f, 0.4f, true, 1f, false, false, 1),
-                    new FakeDetails(List.of(), new float[0], List.of(), 0.01f));
+                    new FakeDetails(List.of(), new float[0], List.of()));
             writer.onStep(FakeDetails.overflow(1, 0, 1, 65536f), FakeDetails.none());
             writer.onEpochEnd(0);
         }
@@ -50,17 +50,17 @@ public class ReportWritersTest {
                         "nonFinite",
                         "skipped",
                         "microBatches",
-                        "learningRate"));
+                        "dataFault"));
         assertEquals(first.get("totalNorm").getAsFloat(), 2.5f);
         assertEquals(first.get("coefficient").getAsFloat(), 0.4f);
         assertTrue(first.get("clipped").getAsBoolean());
-        assertEquals(first.get("learningRate").getAsFloat(), 0.01f);
+        assertFalse(first.get("dataFault").getAsBoolean());
         JsonObject second = JsonParser.parseString(lines[1]).getAsJsonObject();
         assertEquals(second.get("step").getAsLong(), 1);
         assertEquals(second.get("totalNorm").getAsString(), "NaN");
         assertEquals(second.get("lossScale").getAsFloat(), 65536f);
         assertTrue(second.get("skipped").getAsBoolean());
-        assertFalse(second.has("learningRate"), "unknown learning rate is left out");
+        assertFalse(second.get("dataFault").getAsBoolean(), "an overflow, not a data fault");
     }
 
     @Test

@@ -47,8 +47,7 @@ public class SpikeForensicsTest {
                         new FakeDetails(
                                 NAMES,
                                 bad ? new float[] {0.5f, 499f, 3f} : new float[] {0.5f, 0.6f, 0.7f},
-                                indices,
-                                Float.NaN);
+                                indices);
                 if (bad) {
                     spikeDetails.add(details);
                 }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
+import io.gradguard.internal.Arguments;
 import io.gradguard.internal.DeviceScalars;
 import io.gradguard.internal.NormType;
 import io.gradguard.spi.GradientOps;
@@ -246,10 +247,7 @@ public final class PtGradientOps implements GradientOps {
      */
     @Override
     public NDArray clipByGlobalNorm(List<NDArray> grads, float maxNorm, float normType) {
-        if (!(maxNorm > 0f) || Float.isInfinite(maxNorm)) {
-            throw new IllegalArgumentException(
-                    "maxNorm must be positive and finite, got " + maxNorm);
-        }
+        Arguments.positiveFinite("maxNorm", maxNorm);
         NormType.check(normType);
         PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
         return clipByGlobalNorm(grads, DeviceScalars.argument(arrays[0], maxNorm), normType);
