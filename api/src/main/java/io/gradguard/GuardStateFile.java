@@ -1,5 +1,7 @@
 package io.gradguard;
 
+import static io.gradguard.PropertiesLines.line;
+
 import io.gradguard.internal.AtomicFile;
 import java.io.IOException;
 import java.io.StringReader;
@@ -126,33 +128,31 @@ final class GuardStateFile {
         out.append("# GradGuard training state (ClippingTrainingListener.saveState / loadState).\n")
                 .append("# Written beside DJL's model.save(dir, name); the last line is a CRC-32")
                 .append(" of the lines above it.\n");
-        PropertiesLines.line(out, "format", FORMAT);
-        PropertiesLines.line(out, "version", Integer.toString(VERSION));
-        PropertiesLines.line(out, "step", Long.toString(c.step()));
-        PropertiesLines.line(out, "epoch", Integer.toString(c.epoch()));
-        PropertiesLines.line(out, "batchInEpoch", Long.toString(c.batchInEpoch()));
-        PropertiesLines.line(out, "consecutiveSkips", Integer.toString(c.consecutiveSkips()));
-        PropertiesLines.line(out, "accumulationSteps", Integer.toString(c.accumulationSteps()));
-        PropertiesLines.line(out, "policy", c.policy().name());
-        PropertiesLines.line(out, "strategy", c.strategy());
-        PropertiesLines.line(out, STRATEGY_NAME, c.strategyName());
+        line(out, "format", FORMAT);
+        line(out, "version", Integer.toString(VERSION));
+        line(out, "step", Long.toString(c.step()));
+        line(out, "epoch", Integer.toString(c.epoch()));
+        line(out, "batchInEpoch", Long.toString(c.batchInEpoch()));
+        line(out, "consecutiveSkips", Integer.toString(c.consecutiveSkips()));
+        line(out, "accumulationSteps", Integer.toString(c.accumulationSteps()));
+        line(out, "policy", c.policy().name());
+        line(out, "strategy", c.strategy());
+        line(out, STRATEGY_NAME, c.strategyName());
         for (Map.Entry<String, String> e : c.strategyState().entrySet()) {
-            PropertiesLines.line(out, STATE_PREFIX + e.getKey(), e.getValue());
+            line(out, STATE_PREFIX + e.getKey(), e.getValue());
         }
-        PropertiesLines.line(out, "scaler", c.scalerKind());
-        PropertiesLines.line(out, "scaler.scale", Float.toString(c.scalerState().scale()));
-        PropertiesLines.line(
-                out, "scaler.growthTracker", Integer.toString(c.scalerState().growthTracker()));
-        PropertiesLines.line(
-                out, "scaler.overflowStreak", Integer.toString(c.scalerState().overflowStreak()));
+        line(out, "scaler", c.scalerKind());
+        line(out, "scaler.scale", Float.toString(c.scalerState().scale()));
+        line(out, "scaler.growthTracker", Integer.toString(c.scalerState().growthTracker()));
+        line(out, "scaler.overflowStreak", Integer.toString(c.scalerState().overflowStreak()));
         ClipStatistics s = c.statistics();
-        PropertiesLines.line(out, "statistics.steps", Long.toString(s.steps()));
-        PropertiesLines.line(out, "statistics.clippedSteps", Long.toString(s.clippedSteps()));
-        PropertiesLines.line(out, "statistics.skippedSteps", Long.toString(s.skippedSteps()));
-        PropertiesLines.line(out, "statistics.nonFiniteSteps", Long.toString(s.nonFiniteSteps()));
-        PropertiesLines.line(out, "statistics.microSteps", Long.toString(s.microSteps()));
-        PropertiesLines.line(out, "statistics.maxNorm", Float.toString(s.maxNorm()));
-        PropertiesLines.line(out, "statistics.dataFaultSteps", Long.toString(s.dataFaultSteps()));
+        line(out, "statistics.steps", Long.toString(s.steps()));
+        line(out, "statistics.clippedSteps", Long.toString(s.clippedSteps()));
+        line(out, "statistics.skippedSteps", Long.toString(s.skippedSteps()));
+        line(out, "statistics.nonFiniteSteps", Long.toString(s.nonFiniteSteps()));
+        line(out, "statistics.microSteps", Long.toString(s.microSteps()));
+        line(out, "statistics.maxNorm", Float.toString(s.maxNorm()));
+        line(out, "statistics.dataFaultSteps", Long.toString(s.dataFaultSteps()));
         return out.toString();
     }
 
