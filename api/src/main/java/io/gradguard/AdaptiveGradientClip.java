@@ -26,7 +26,7 @@ import java.util.Set;
  * Norms are taken in float32 on the true gradient (times the context's multiplier). Everything
  * stays on the device; nothing is read back.
  */
-final class AdaptiveGradientClip implements ClipStrategy {
+final class AdaptiveGradientClip implements ClipStrategy, StrategyNames.Named {
 
     /** The floor on a unit's weight norm, so that zero-initialized units can still move. */
     static final float WEIGHT_EPS = 1e-3f;
@@ -106,6 +106,11 @@ final class AdaptiveGradientClip implements ClipStrategy {
     @Override
     public float threshold() {
         return clipFactor;
+    }
+
+    @Override
+    public String checkpointName() {
+        return StrategyNames.AGC;
     }
 
     @Override

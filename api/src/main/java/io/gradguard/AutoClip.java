@@ -15,7 +15,7 @@ import java.util.Set;
  * the history when finite, set {@code threshold_t = percentile_p(history)} (the history includes
  * {@code g_t}; linear interpolation), then clip as {@code clip_grad_norm_(threshold_t)}.
  */
-final class AutoClip implements StatefulClipStrategy, SingleOwner {
+final class AutoClip implements StatefulClipStrategy, SingleOwner, StrategyNames.Named {
 
     private final Ownership ownership = new Ownership();
 
@@ -24,7 +24,6 @@ final class AutoClip implements StatefulClipStrategy, SingleOwner {
         return ownership;
     }
 
-    static final String NAME = "autoClip";
     private static final Set<String> KEYS =
             Set.of("strategy", "percentile", "historySize", "history", "threshold");
 
@@ -60,7 +59,7 @@ final class AutoClip implements StatefulClipStrategy, SingleOwner {
     @Override
     public Map<String, Object> state() {
         Map<String, Object> state = new LinkedHashMap<>();
-        state.put("strategy", NAME);
+        state.put("strategy", StrategyNames.AUTO_CLIP);
         state.put("percentile", percentile);
         state.put("historySize", history.capacity());
         state.put("history", history.toArray());
@@ -78,7 +77,7 @@ final class AutoClip implements StatefulClipStrategy, SingleOwner {
      */
     @Override
     public void restore(Map<String, Object> state) {
-        StateMaps.checkShape(state, NAME, KEYS);
+        StateMaps.checkShape(state, StrategyNames.AUTO_CLIP, KEYS);
         StateMaps.sameConfig(state, "percentile", percentile);
         StateMaps.sameConfig(state, "historySize", history.capacity());
         double[] values = StateMaps.norms(state, "history", history.capacity(), "historySize");
@@ -108,6 +107,11 @@ final class AutoClip implements StatefulClipStrategy, SingleOwner {
 
     private float thresholdOf(RollingPercentile norms) {
         return norms.size() == 0 ? Float.POSITIVE_INFINITY : (float) norms.percentile(percentile);
+    }
+
+    @Override
+    public String checkpointName() {
+        return StrategyNames.AUTO_CLIP;
     }
 
     @Override

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * (with {@code clip_grad_norm_} semantics) starts at the next step. Each step reads its norm back
  * to the host while observing, and while adopting (one synchronization per step).
  */
-final class CalibratingClip implements ThresholdCalibration, SingleOwner {
+final class CalibratingClip implements ThresholdCalibration, SingleOwner, StrategyNames.Named {
 
     private final Ownership ownership = new Ownership();
 
@@ -30,7 +30,6 @@ final class CalibratingClip implements ThresholdCalibration, SingleOwner {
         return ownership;
     }
 
-    static final String NAME = "calibrate";
     private static final Set<String> KEYS =
             Set.of("strategy", "steps", "percentile", "adopt", "observed");
     private static final Logger logger = LoggerFactory.getLogger(CalibratingClip.class);
@@ -134,7 +133,7 @@ final class CalibratingClip implements ThresholdCalibration, SingleOwner {
     @Override
     public Map<String, Object> state() {
         Map<String, Object> state = new LinkedHashMap<>();
-        state.put("strategy", NAME);
+        state.put("strategy", StrategyNames.CALIBRATE);
         state.put("steps", observed.length);
         state.put("percentile", percentile);
         state.put("adopt", adopt);
@@ -151,7 +150,7 @@ final class CalibratingClip implements ThresholdCalibration, SingleOwner {
      */
     @Override
     public void restore(Map<String, Object> state) {
-        StateMaps.checkShape(state, NAME, KEYS);
+        StateMaps.checkShape(state, StrategyNames.CALIBRATE, KEYS);
         StateMaps.sameConfig(state, "steps", observed.length);
         StateMaps.sameConfig(state, "percentile", percentile);
         StateMaps.sameConfig(state, "adopt", adopt);
@@ -164,6 +163,11 @@ final class CalibratingClip implements ThresholdCalibration, SingleOwner {
         if (count == observed.length) {
             finish();
         }
+    }
+
+    @Override
+    public String checkpointName() {
+        return StrategyNames.CALIBRATE;
     }
 
     @Override

@@ -63,22 +63,23 @@ final class CheckpointRules {
                             + "')");
         }
         ClipStrategy strategy = settings.strategy();
-        String strategyClass = strategy.getClass().getName();
+        String strategyName = StrategyNames.of(strategy);
         StatefulClipStrategy stateful = null;
         if (strategy instanceof StatefulClipStrategy s) {
-            if (!strategyClass.equals(checkpoint.strategyClass())) {
+            if (!strategyName.equals(checkpoint.strategyName())) {
                 throw new IllegalArgumentException(
-                        "the checkpoint holds the state of strategy "
-                                + checkpoint.strategyClass()
-                                + ", which cannot be restored into "
-                                + strategyClass);
+                        "the checkpoint holds the state of strategy '"
+                                + checkpoint.strategyName()
+                                + "', which cannot be restored into strategy '"
+                                + strategyName
+                                + "'");
             }
             stateful = s;
         } else if (!checkpoint.strategyState().isEmpty()) {
             throw new IllegalArgumentException(
-                    "the checkpoint holds state for strategy "
-                            + checkpoint.strategyClass()
-                            + " but this listener's strategy "
+                    "the checkpoint holds state for strategy '"
+                            + checkpoint.strategyName()
+                            + "' but this listener's strategy "
                             + strategy
                             + " keeps none");
         }

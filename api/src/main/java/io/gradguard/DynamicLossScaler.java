@@ -129,6 +129,11 @@ final class DynamicLossScaler extends TrackedLossScaler implements SingleOwner {
     }
 
     @Override
+    String checkpointKind() {
+        return GuardCheckpoint.SCALER_DYNAMIC;
+    }
+
+    @Override
     public String toString() {
         return "dynamic(scale="
                 + scale

@@ -43,6 +43,11 @@ final class FixedLossScaler extends TrackedLossScaler {
     }
 
     @Override
+    String checkpointKind() {
+        return enabled ? GuardCheckpoint.SCALER_FIXED : GuardCheckpoint.SCALER_NONE;
+    }
+
+    @Override
     public String toString() {
         return enabled ? "fixed(" + scale + ")" : "none()";
     }

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.gradguard.internal.NormType;
 
 /** {@link ClipStrategy#globalNorm(float, float)}: PyTorch's {@code clip_grad_norm_}. */
-final class GlobalNormClip implements ClipStrategy {
+final class GlobalNormClip implements ClipStrategy, StrategyNames.Named {
 
     private final float maxNorm;
     private final float normType;
@@ -26,6 +26,11 @@ final class GlobalNormClip implements ClipStrategy {
     @Override
     public float threshold() {
         return maxNorm;
+    }
+
+    @Override
+    public String checkpointName() {
+        return StrategyNames.GLOBAL_NORM;
     }
 
     @Override

@@ -27,11 +27,16 @@ import java.util.TreeMap;
  *     (informational: a resumed listener may use another value)
  * @param policy the listener's non-finite policy when saved (informational)
  * @param strategy the strategy's description ({@code toString}) when saved (informational)
- * @param strategyClass the strategy's class name; a {@link StatefulClipStrategy} only accepts the
- *     state of its own class
+ * @param strategyName the strategy's stable checkpoint name, independent of the class that
+ *     implements it: {@code globalNorm}, {@code value}, {@code perParameterNorm}, {@code
+ *     observeOnly}, {@code agc}, {@code autoClip}, {@code zClip} or {@code calibrate} for the
+ *     strategies of {@link ClipStrategy}'s factories, the class name of any other strategy. A class
+ *     name that version 1 of the state file recorded for one of GradGuard's strategies (such as
+ *     {@code io.gradguard.AutoClip}) is replaced by that strategy's name. A {@link
+ *     StatefulClipStrategy} only accepts the state recorded under its own name
  * @param strategyState the state of a {@link StatefulClipStrategy}; empty for other strategies
- * @param scalerKind {@value #SCALER_NONE}, {@value #SCALER_FIXED}, {@value #SCALER_DYNAMIC}, or the
- *     class name of another {@link LossScaler}
+ * @param scalerKind {@value #SCALER_NONE}, {@value #SCALER_FIXED}, {@value #SCALER_DYNAMIC} for the
+ *     scalers of {@link LossScaler}'s factories, or the class name of any other {@link LossScaler}
  * @param scalerState the loss scaler's state: scale, growth tracker, hysteresis counter
  * @param statistics the listener's statistics
  */
@@ -43,7 +48,7 @@ public record GuardCheckpoint(
         int accumulationSteps,
         NonFinitePolicy policy,
         String strategy,
-        String strategyClass,
+        String strategyName,
         Map<String, String> strategyState,
         String scalerKind,
         LossScalerState scalerState,
@@ -72,7 +77,7 @@ public record GuardCheckpoint(
      * @param accumulationSteps the record component {@code accumulationSteps}
      * @param policy the record component {@code policy}
      * @param strategy the record component {@code strategy}
-     * @param strategyClass the record component {@code strategyClass}
+     * @param strategyName the record component {@code strategyName}
      * @param strategyState the record component {@code strategyState}
      * @param scalerKind the record component {@code scalerKind}
      * @param scalerState the record component {@code scalerState}
@@ -95,8 +100,8 @@ public record GuardCheckpoint(
         }
         Objects.requireNonNull(policy, "policy");
         Objects.requireNonNull(strategy, "strategy");
-        Objects.requireNonNull(strategyClass, "strategyClass");
-        Objects.requireNonNull(scalerKind, "scalerKind");
+        strategyName = StrategyNames.canonical(nonEmpty("strategyName", strategyName));
+        nonEmpty("scalerKind", scalerKind);
         Objects.requireNonNull(scalerState, "scalerState");
         strategyState = copyState(strategyState);
         checkStatistics(Objects.requireNonNull(statistics, "statistics"), step);
@@ -106,17 +111,21 @@ public record GuardCheckpoint(
      * Returns the kind of a scaler as written in {@link #scalerKind()}.
      *
      * @param scaler the scaler
-     * @return {@value #SCALER_NONE}, {@value #SCALER_FIXED}, {@value #SCALER_DYNAMIC}, or its class
-     *     name
+     * @return {@value #SCALER_NONE}, {@value #SCALER_FIXED} or {@value #SCALER_DYNAMIC} for a
+     *     scaler of {@link LossScaler}'s factories, the class name of any other scaler
      */
     public static String kindOf(LossScaler scaler) {
-        if (scaler instanceof DynamicLossScaler) {
-            return SCALER_DYNAMIC;
+        return scaler instanceof TrackedLossScaler own
+                ? own.checkpointKind()
+                : scaler.getClass().getName();
+    }
+
+    private static String nonEmpty(String name, String value) {
+        Objects.requireNonNull(value, name);
+        if (value.isEmpty()) {
+            throw new IllegalArgumentException(name + " must not be empty");
         }
-        if (scaler instanceof FixedLossScaler) {
-            return scaler.isEnabled() ? SCALER_FIXED : SCALER_NONE;
-        }
-        return scaler.getClass().getName();
+        return value;
     }
 
     private static Map<String, String> copyState(Map<String, String> state) {

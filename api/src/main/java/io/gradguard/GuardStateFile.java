@@ -1,5 +1,7 @@
 package io.gradguard;
 
+import static io.gradguard.PropertiesLines.line;
+
 import io.gradguard.internal.AtomicFile;
 import java.io.IOException;
 import java.io.StringReader;
@@ -25,26 +27,48 @@ import java.util.zip.CRC32;
  * # GradGuard training state (ClippingTrainingListener.saveState / loadState).
  * # Written beside DJL's model.save(dir, name); the last line is a CRC-32 of the lines above it.
  * format=gradguard-state
- * version=1
+ * version=2
  * step=20
+ * ...
+ * strategy=autoClip(percentile=10.0, historySize=1000)
+ * strategy.name=autoClip
+ * strategy.state.history=D:4.85,7.33
+ * ...
+ * scaler=dynamic
  * ...
  * checksum.crc32=5f0c1a2b
  * </pre>
  *
- * Reading is strict: an empty, truncated or corrupt file, another format version, a missing or
- * unknown key, or a value that does not parse or is out of range is an {@link
- * InvalidCheckpointException} naming the file and the problem. Writing goes through a temporary
- * file of its own and an atomic rename, so that a reader, a concurrent writer or a crash sees the
- * previous file or the new one, never a mix.
+ * The strategy and the loss scaler are recorded by stable names ({@link
+ * GuardCheckpoint#strategyName()}, {@link GuardCheckpoint#scalerKind()}), never by the classes of
+ * GradGuard that implement them. Version 2 is written; version 1, which recorded the strategy's
+ * class as {@code strategy.class} instead of {@code strategy.name}, is still read, a class name of
+ * one of GradGuard's strategies being mapped to that strategy's name.
+ *
+ * <p>Reading is strict: an empty, truncated or corrupt file, another format version, a missing or
+ * unknown key (such as {@code strategy.class} in version 2), or a value that does not parse or is
+ * out of range is an {@link InvalidCheckpointException} naming the file and the problem. Writing
+ * goes through a temporary file of its own and an atomic rename, so that a reader, a concurrent
+ * writer or a crash sees the previous file or the new one, never a mix.
  */
 final class GuardStateFile {
 
     static final String FORMAT = "gradguard-state";
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+
+    /** The oldest version still read. */
+    static final int OLDEST_VERSION = 1;
+
     static final String SUFFIX = "-gradguard.properties";
 
     private static final String CHECKSUM = "checksum.crc32";
     private static final String STATE_PREFIX = "strategy.state.";
+    private static final String STRATEGY_NAME = "strategy.name";
+
+    /** Version 1's key for the strategy: its class name, mapped by {@link StrategyNames}. */
+    private static final String V1_STRATEGY_CLASS = "strategy.class";
+
+    /** The keys of every version, except the strategy's name and the strategy state. */
     private static final List<String> KEYS =
             List.of(
                     "format",
@@ -56,7 +80,6 @@ final class GuardStateFile {
                     "accumulationSteps",
                     "policy",
                     "strategy",
-                    "strategy.class",
                     "scaler",
                     "scaler.scale",
                     "scaler.growthTracker",
@@ -114,7 +137,7 @@ final class GuardStateFile {
         line(out, "accumulationSteps", Integer.toString(c.accumulationSteps()));
         line(out, "policy", c.policy().name());
         line(out, "strategy", c.strategy());
-        line(out, "strategy.class", c.strategyClass());
+        line(out, STRATEGY_NAME, c.strategyName());
         for (Map.Entry<String, String> e : c.strategyState().entrySet()) {
             line(out, STATE_PREFIX + e.getKey(), e.getValue());
         }
@@ -149,17 +172,25 @@ final class GuardStateFile {
                             + FORMAT
                             + "' line");
         }
-        String version = raw.getProperty("version");
-        if (!Integer.toString(VERSION).equals(version)) {
-            throw new InvalidCheckpointException(
-                    file,
-                    "format version "
-                            + version
-                            + " is not supported; this GradGuard reads version "
-                            + VERSION);
-        }
+        int version = version(file, raw.getProperty("version"));
         int bodyEnd = checkChecksum(file, text, bytes);
-        return decode(file, load(file, text.substring(0, bodyEnd)));
+        return decode(file, load(file, text.substring(0, bodyEnd)), version);
+    }
+
+    private static int version(Path file, String stated) {
+        for (int v = OLDEST_VERSION; v <= VERSION; v++) {
+            if (Integer.toString(v).equals(stated)) {
+                return v;
+            }
+        }
+        throw new InvalidCheckpointException(
+                file,
+                "format version "
+                        + stated
+                        + " is not supported; this GradGuard reads versions "
+                        + OLDEST_VERSION
+                        + " to "
+                        + VERSION);
     }
 
     private static Properties load(Path file, String text) throws IOException {
@@ -199,10 +230,12 @@ final class GuardStateFile {
         return start;
     }
 
-    private static GuardCheckpoint decode(Path file, Properties props) {
+    private static GuardCheckpoint decode(Path file, Properties props, int version) {
         Fields f = new Fields(file, props);
         Map<String, String> strategyState = new HashMap<>();
         Set<String> known = new HashSet<>(KEYS);
+        String strategyKey = version == 1 ? V1_STRATEGY_CLASS : STRATEGY_NAME;
+        known.add(strategyKey);
         for (String key : props.stringPropertyNames()) {
             if (key.startsWith(STATE_PREFIX)) {
                 strategyState.put(key.substring(STATE_PREFIX.length()), props.getProperty(key));
@@ -219,7 +252,8 @@ final class GuardStateFile {
                     f.intValue("accumulationSteps"),
                     f.policy("policy"),
                     f.text("strategy"),
-                    f.text("strategy.class"),
+                    // the record maps a version-1 class name to the strategy's name
+                    f.text(strategyKey),
                     strategyState,
                     f.text("scaler"),
                     new LossScalerState(
@@ -241,41 +275,6 @@ final class GuardStateFile {
             throw e;
         } catch (IllegalArgumentException e) {
             throw new InvalidCheckpointException(file, "invalid value: " + e.getMessage(), e);
-        }
-    }
-
-    private static void line(StringBuilder out, String key, String value) {
-        escape(out, key, true);
-        out.append('=');
-        escape(out, value, false);
-        out.append('\n');
-    }
-
-    /** Escapes for Properties syntax, keeping the file pure ASCII. */
-    private static void escape(StringBuilder out, String s, boolean key) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\f' -> out.append("\\f");
-                case ' ' -> out.append(key || i == 0 ? "\\ " : " ");
-                case '=', ':', '#', '!' -> {
-                    if (key) {
-                        out.append('\\');
-                    }
-                    out.append(c);
-                }
-                default -> {
-                    if (c < 0x20 || c > 0x7e) {
-                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
         }
     }
 

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import io.gradguard.internal.DeviceScalars;
 
 /** {@link ClipStrategy#observeOnly()}: measures the total L2 norm, changes nothing. */
-final class ObserveOnlyClip implements ClipStrategy {
+final class ObserveOnlyClip implements ClipStrategy, StrategyNames.Named {
 
     static final ObserveOnlyClip INSTANCE = new ObserveOnlyClip();
 
@@ -25,6 +25,11 @@ final class ObserveOnlyClip implements ClipStrategy {
     @Override
     public float threshold() {
         return Float.POSITIVE_INFINITY;
+    }
+
+    @Override
+    public String checkpointName() {
+        return StrategyNames.OBSERVE_ONLY;
     }
 
     @Override

@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import java.util.List;
 
 /** {@link ClipStrategy#perParameterNorm(float)}: the global-norm formula per parameter. */
-final class PerParameterNormClip implements ClipStrategy {
+final class PerParameterNormClip implements ClipStrategy, StrategyNames.Named {
 
     private final float maxNorm;
 
@@ -37,6 +37,11 @@ final class PerParameterNormClip implements ClipStrategy {
     @Override
     public float threshold() {
         return maxNorm;
+    }
+
+    @Override
+    public String checkpointName() {
+        return StrategyNames.PER_PARAMETER_NORM;
     }
 
     @Override

@@ -94,6 +94,15 @@ abstract class TrackedLossScaler implements LossScaler {
     }
 
     /**
+     * Returns the name a checkpoint records for this scaler's kind, which a restored scaler must
+     * match: one of {@link GuardCheckpoint#SCALER_NONE}, {@link GuardCheckpoint#SCALER_FIXED} and
+     * {@link GuardCheckpoint#SCALER_DYNAMIC}, independent of the implementing class.
+     *
+     * @return the kind
+     */
+    abstract String checkpointKind();
+
+    /**
      * Adjusts the scale after a step; see {@link LossScaler#update(boolean)}.
      *
      * @param foundNonFinite whether the step's gradients held NaN or infinity

@@ -5,7 +5,7 @@ import ai.djl.ndarray.types.DataType;
 import io.gradguard.internal.DeviceScalars;
 
 /** {@link ClipStrategy#value(float)}: PyTorch's {@code clip_grad_value_}. */
-final class ValueClip implements ClipStrategy {
+final class ValueClip implements ClipStrategy, StrategyNames.Named {
 
     private final float limit;
 
@@ -30,6 +30,11 @@ final class ValueClip implements ClipStrategy {
     @Override
     public float threshold() {
         return limit;
+    }
+
+    @Override
+    public String checkpointName() {
+        return StrategyNames.VALUE;
     }
 
     @Override

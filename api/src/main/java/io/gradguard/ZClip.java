@@ -30,7 +30,7 @@ import java.util.Set;
  * Clipping uses {@code clip_grad_norm_}'s coefficient {@code min(1, t / (g + 1e-6))}. Non-finite
  * norms leave the state unchanged.
  */
-final class ZClip implements StatefulClipStrategy, SingleOwner {
+final class ZClip implements StatefulClipStrategy, SingleOwner, StrategyNames.Named {
 
     private final Ownership ownership = new Ownership();
 
@@ -39,7 +39,6 @@ final class ZClip implements StatefulClipStrategy, SingleOwner {
         return ownership;
     }
 
-    static final String NAME = "zClip";
     private static final double EPS = 1e-6;
     private static final Set<String> KEYS =
             Set.of(
@@ -137,7 +136,7 @@ final class ZClip implements StatefulClipStrategy, SingleOwner {
     @Override
     public Map<String, Object> state() {
         Map<String, Object> state = new LinkedHashMap<>();
-        state.put("strategy", NAME);
+        state.put("strategy", StrategyNames.Z_CLIP);
         state.put("maxNorm", maxNorm);
         state.put("alpha", (float) alpha);
         state.put("zThreshold", (float) zThreshold);
@@ -162,7 +161,7 @@ final class ZClip implements StatefulClipStrategy, SingleOwner {
      */
     @Override
     public void restore(Map<String, Object> state) {
-        StateMaps.checkShape(state, NAME, KEYS);
+        StateMaps.checkShape(state, StrategyNames.Z_CLIP, KEYS);
         StateMaps.sameConfig(state, "maxNorm", maxNorm);
         StateMaps.sameConfig(state, "alpha", (float) alpha);
         StateMaps.sameConfig(state, "zThreshold", (float) zThreshold);
@@ -201,6 +200,11 @@ final class ZClip implements StatefulClipStrategy, SingleOwner {
         mean = restoredMean;
         variance = restoredVariance;
         lastThreshold = threshold;
+    }
+
+    @Override
+    public String checkpointName() {
+        return StrategyNames.Z_CLIP;
     }
 
     @Override

@@ -84,7 +84,7 @@ public class GuardStateFileTest {
             assertTrue(b > 0, "pure ASCII");
         }
         String text = new String(bytes, StandardCharsets.US_ASCII);
-        assertTrue(text.contains("\nversion=1\n"), text);
+        assertTrue(text.contains("\nversion=2\n"), text);
         assertTrue(text.contains("\nscaler=dynamic\nscaler.scale=512.0\n"), text);
         assertTrue(text.contains("\nscaler.overflowStreak=1\n"), text);
         assertTrue(text.contains("\nstrategy.state.ema=0.12345679\n"), text);
@@ -149,9 +149,12 @@ public class GuardStateFileTest {
 
     @Test
     public void anotherVersionIsNamed() throws IOException {
-        Path file = withValidChecksum(replace("version=1\n", "version=2\n"));
-        InvalidCheckpointException e = assertInvalid(file, "version 2 is not supported");
-        assertTrue(e.getProblem().contains("reads version 1"), e.getMessage());
+        for (String version : new String[] {"0", "3", "02", "2.0"}) {
+            Path file = withValidChecksum(replace("version=2\n", "version=" + version + "\n"));
+            InvalidCheckpointException e =
+                    assertInvalid(file, "version " + version.strip() + " is not supported");
+            assertTrue(e.getProblem().contains("reads versions 1 to 2"), e.getMessage());
+        }
     }
 
     @Test
@@ -235,6 +238,15 @@ public class GuardStateFileTest {
             {"statistics.maxNorm=123.45679\n", "statistics.maxNorm=Infinity\n", "maxNorm must be"},
             {"epoch=5\n", "", "missing key 'epoch'"},
             {"epoch=5\n", "epoch=5\nepochs=6\n", "unknown key 'epochs'"},
+            // Version 2 names the strategy; version 1's class key is not part of it.
+            {"strategy.name=io.gradguard.SomeStrategy\n", "", "missing key 'strategy.name'"},
+            {
+                "strategy.name=io.gradguard.SomeStrategy\n",
+                "strategy.class=io.gradguard.SomeStrategy\n",
+                "unknown key 'strategy.class'"
+            },
+            {"strategy.name=io.gradguard.SomeStrategy\n", "strategy.name=\n", "strategyName must"},
+            {"scaler=dynamic\n", "scaler=\n", "scalerKind must not be empty"},
         };
     }
 
