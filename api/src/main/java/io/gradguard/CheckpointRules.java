@@ -128,7 +128,7 @@ final class CheckpointRules {
                 settings.accumulationSteps(),
                 settings.policy(),
                 settings.strategy().toString(),
-                settings.strategy().getClass().getName(),
+                StrategyNames.of(settings.strategy()),
                 strategyState(settings.strategy()),
                 GuardCheckpoint.kindOf(settings.scaler()),
                 settings.scaler().state(),
