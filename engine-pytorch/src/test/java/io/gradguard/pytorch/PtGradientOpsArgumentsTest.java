@@ -81,7 +81,7 @@ public class PtGradientOpsArgumentsTest {
     public void boundsMustBePositive() {
         assertMessage(() -> ops.clampInPlace(grads, 0f), "limit must be positive, got 0.0");
         assertMessage(() -> ops.clampInPlace(grads, Float.NaN), "limit must be positive, got NaN");
-        assertMessage(() -> ops.clipByGlobalNorm(grads, -1f, 2f), "maxNorm must be positive");
+        assertMessage(() -> ops.clipByGlobalNorm(grads, -1f, 2f), "maxNorm must be finite and > 0");
         assertMessage(
                 () -> ops.clipByGlobalNorm(grads, Float.POSITIVE_INFINITY, 2f), "got Infinity");
     }
