@@ -49,6 +49,12 @@ import org.testng.annotations.Test;
  */
 public abstract class GradientOpsContractKit extends NonFiniteKit {
 
+    /** The gradient of {@code sum(x * x)} at {@code x = [1, 2, 3]}: {@code 2x}. */
+    private static final float[] SQUARE_GRAD = {2f, 4f, 6f};
+
+    /** The gradient of {@code sum(3 * x)}. */
+    private static final float[] LINEAR_GRAD = {3f, 3f, 3f};
+
     /**
      * Tells whether {@link GradientOps#discardGradients} reaches the gradient of a parameter that
      * no longer requires one; the frozen-parameter test skips where it does not.
@@ -61,7 +67,10 @@ public abstract class GradientOpsContractKit extends NonFiniteKit {
 
     // ---- arguments and bookkeeping -----------------------------------------------------------
 
-    /** Methods that return an array refuse an empty list with {@link IllegalArgumentException}. */
+    /**
+     * Methods that return an array, {@link GradientOps#clipByGlobalNorm} included, refuse an empty
+     * list with {@link IllegalArgumentException}.
+     */
     @Test
     public void methodsReturningArraysRefuseAnEmptyList() {
         List<NDArray> none = List.of();
@@ -70,6 +79,7 @@ public abstract class GradientOpsContractKit extends NonFiniteKit {
         assertThrows(IllegalArgumentException.class, () -> ops().totalNorm(none, 2f));
         assertThrows(IllegalArgumentException.class, () -> ops().nonFiniteFlag(none));
         assertThrows(IllegalArgumentException.class, () -> ops().unscaleAndCheck(none, one));
+        assertThrows(IllegalArgumentException.class, () -> ops().clipByGlobalNorm(none, 1f, 2f));
     }
 
     /**
@@ -148,9 +158,6 @@ public abstract class GradientOpsContractKit extends NonFiniteKit {
     }
 
     // ---- parameters: discarding and accumulation ----------------------------------------------
-
-    private static final float[] SQUARE_GRAD = {2f, 4f, 6f};
-    private static final float[] LINEAR_GRAD = {3f, 3f, 3f};
 
     /** {@code x = [1, 2, 3]}, a trainable parameter of the test's manager. */
     private NDArray parameter() {
