@@ -19,7 +19,7 @@ import org.testng.annotations.Test;
 
 /**
  * The functional API on the PyTorch engine: hand-worked values and the properties every clip must
- * keep. The PyTorch-generated literal vectors run in the integration tests' contract kit.
+ * keep. The PyTorch-generated literal vectors run in the GradientOps compatibility kit (test-kit).
  */
 public class GradientClippingTest {
 

@@ -19,8 +19,9 @@ import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
 /**
- * ZClip against the vectors of {@code tools/reference/zclip_vectors.py} (plain Python following the
- * paper's reference code), fed through real arrays on the PyTorch engine.
+ * ZClip against the vectors of {@code
+ * test-kit/src/main/resources/io/gradguard/testkit/vectors/zclip_vectors.py} (plain Python
+ * following the paper's reference code), fed through real arrays on the PyTorch engine.
  */
 public class ZClipVectorTest {
 

@@ -21,12 +21,12 @@ import java.util.List;
  * kernels ({@code torch._foreach_norm}, {@code _foreach_zero_}, and the AMP kernels of {@code
  * torch.cuda.amp.GradScaler}) instead of several JNI crossings per tensor.
  *
- * <p>The module ({@code tools/torchscript/gradguard_ops.py}) is compiled by DJL's libtorch when it
- * is first used on a device, and kept for the life of the JVM. Its operations change the real
- * {@code .grad} tensors: the handles from {@code getGradient()} alias them. No method reads a value
- * back to the host; scalar arguments that change every step ({@code factor}, {@code maxNorm},
- * {@code invScale}) are device arrays, and results are new arrays attached to the manager of the
- * first gradient.
+ * <p>The module ({@code engine-pytorch/src/main/torchscript/gradguard_ops.py}) is compiled by DJL's
+ * libtorch when it is first used on a device, and kept for the life of the JVM. Its operations
+ * change the real {@code .grad} tensors: the handles from {@code getGradient()} alias them. No
+ * method reads a value back to the host; scalar arguments that change every step ({@code factor},
+ * {@code maxNorm}, {@code invScale}) are device arrays, and results are new arrays attached to the
+ * manager of the first gradient.
  *
  * <p>Besides the {@link GradientOps} contract this class offers two fused steps: {@link
  * #clipByGlobalNorm(List, NDArray, float)}, the whole of {@code torch.nn.utils.clip_grad_norm_} in

@@ -16,8 +16,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The scripted {@code GradGuardOps} module ({@code tools/torchscript/gradguard_ops.py}), loaded
- * from the class path once per device and kept for the life of the JVM.
+ * The scripted {@code GradGuardOps} module ({@code
+ * engine-pytorch/src/main/torchscript/gradguard_ops.py}), loaded from the class path once per
+ * device and kept for the life of the JVM.
  *
  * <p>Each loaded module is owned by a base manager of its own that is never closed, so that no
  * caller's manager can free it. Arguments are passed as {@link IValue}s, which belong to no

@@ -21,8 +21,8 @@ import org.testng.annotations.Test;
 
 /**
  * Ties the shipped TorchScript archive to the code checked in beside the tests, which {@code
- * tools/torchscript/gradguard_ops.py} writes together with the archive ({@code --check} there
- * re-scripts the module and compares both with the source).
+ * engine-pytorch/src/main/torchscript/gradguard_ops.py} writes together with the archive ({@code
+ * --check} there re-scripts the module and compares both with the source).
  */
 public class ShippedArchiveTest {
 
@@ -32,7 +32,10 @@ public class ShippedArchiveTest {
     public void shippedArchiveHoldsTheCheckedInCode() throws IOException {
         String expected = readResource(CHECKED_IN_CODE);
         assertFalse(expected.isEmpty(), "checked-in code is empty");
-        assertEquals(archiveCode(), expected, "regenerate with tools/torchscript/gradguard_ops.py");
+        assertEquals(
+                archiveCode(),
+                expected,
+                "regenerate with engine-pytorch/src/main/torchscript/gradguard_ops.py");
     }
 
     @Test

@@ -19,6 +19,8 @@ import io.gradguard.GradGuard;
 import io.gradguard.LossScaler;
 import io.gradguard.internal.DeviceScalars;
 import io.gradguard.spi.GradientOps;
+import io.gradguard.testkit.HostTensor;
+import io.gradguard.testkit.RandomGradients;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;

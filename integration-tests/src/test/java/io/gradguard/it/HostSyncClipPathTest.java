@@ -23,6 +23,8 @@ import io.gradguard.LossScaler;
 import io.gradguard.ReportMode;
 import io.gradguard.StepReport;
 import io.gradguard.spi.GradientOps;
+import io.gradguard.testkit.HostTensor;
+import io.gradguard.testkit.RandomGradients;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package io.gradguard.it;
+package io.gradguard.testkit;
 
 import ai.djl.ndarray.types.DataType;
 import java.util.List;
@@ -11,24 +11,24 @@ import org.testng.Assert;
  * @param rtol the relative tolerance
  * @param atol the absolute tolerance, for values at or near zero
  */
-record Tolerance(double rtol, double atol) {
+public record Tolerance(double rtol, double atol) {
 
     /** Bit-for-bit equality (but {@code -0 == 0}): for operations that round nothing. */
-    static final Tolerance EXACT = new Tolerance(0, 0);
+    public static final Tolerance EXACT = new Tolerance(0, 0);
 
     /**
      * Float32 norms and clipped float32 gradients: the reference and the implementation both round
      * to float32 after every operation but sum in different orders, which costs a few ulps (one
      * float32 ulp is 2^-23 = 1.2e-7 relative). The absolute part only forgives exact zeros.
      */
-    static final Tolerance FP32 = new Tolerance(1e-6, 1e-30);
+    public static final Tolerance FP32 = new Tolerance(1e-6, 1e-30);
 
     /**
      * Norms of float16 gradients, compared with PyTorch's norm of their float32 casts: the contract
      * accumulates in float32, and 1e-3 still lets an implementation round the per-tensor result to
      * float16 (2^-11 = 4.9e-4 relative) while catching float16 overflow (inf) and float16 sums.
      */
-    static final Tolerance FP16_NORM = new Tolerance(1e-3, 1e-6);
+    public static final Tolerance FP16_NORM = new Tolerance(1e-3, 1e-6);
 
     /**
      * Clipped float16 gradients: the reference and the contract ({@code GradientOps.scaleInPlace})
@@ -38,7 +38,7 @@ record Tolerance(double rtol, double atol) {
      * 9.8e-4 relative for normal values. rtol 2e-3 (four float16 half-ulps, 4 * 2^-11) allows twice
      * that; the absolute part covers two float16 subnormal steps (2 * 2^-24 = 1.2e-7).
      */
-    static final Tolerance FP16_CLIPPED = new Tolerance(2e-3, 1.2e-7);
+    public static final Tolerance FP16_CLIPPED = new Tolerance(2e-3, 1.2e-7);
 
     /**
      * Returns the tolerance for norms of gradients of a dtype.
@@ -46,7 +46,7 @@ record Tolerance(double rtol, double atol) {
      * @param gradType the dtype of the gradients
      * @return the tolerance
      */
-    static Tolerance forNorms(DataType gradType) {
+    public static Tolerance forNorms(DataType gradType) {
         return gradType == DataType.FLOAT16 ? FP16_NORM : FP32;
     }
 
@@ -56,7 +56,7 @@ record Tolerance(double rtol, double atol) {
      * @param gradType the dtype of the gradients
      * @return the tolerance
      */
-    static Tolerance forClipped(DataType gradType) {
+    public static Tolerance forClipped(DataType gradType) {
         return gradType == DataType.FLOAT16 ? FP16_CLIPPED : FP32;
     }
 
@@ -67,7 +67,7 @@ record Tolerance(double rtol, double atol) {
      * @param expected the reference value
      * @param what names the value in the failure message
      */
-    void assertClose(float actual, float expected, String what) {
+    public void assertClose(float actual, float expected, String what) {
         if (!isClose(actual, expected)) {
             Assert.fail(
                     String.format(
@@ -83,7 +83,7 @@ record Tolerance(double rtol, double atol) {
      * @param expected the reference values
      * @param what names the values in the failure message
      */
-    void assertClose(float[] actual, float[] expected, String what) {
+    public void assertClose(float[] actual, float[] expected, String what) {
         Assert.assertEquals(actual.length, expected.length, what + ": length");
         for (int i = 0; i < actual.length; i++) {
             assertClose(actual[i], expected[i], what + "[" + i + "]");
@@ -97,7 +97,7 @@ record Tolerance(double rtol, double atol) {
      * @param expected the reference tensors
      * @param what names the tensors in the failure message
      */
-    void assertClose(List<HostTensor> actual, List<HostTensor> expected, String what) {
+    public void assertClose(List<HostTensor> actual, List<HostTensor> expected, String what) {
         Assert.assertEquals(actual.size(), expected.size(), what + ": tensor count");
         for (int t = 0; t < actual.size(); t++) {
             Assert.assertEquals(

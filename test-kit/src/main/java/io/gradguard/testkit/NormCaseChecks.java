@@ -1,4 +1,4 @@
-package io.gradguard.it;
+package io.gradguard.testkit;
 
 import static org.testng.Assert.assertEquals;
 
@@ -11,7 +11,7 @@ import java.util.List;
  * What a global-norm clip must leave behind for a PyTorch {@link ClipVectors.NormCase}: the total
  * norm it returns, the clipped gradients in their own dtype, and the coefficient it applied.
  */
-final class NormCaseChecks {
+public final class NormCaseChecks {
 
     private NormCaseChecks() {}
 
@@ -21,7 +21,7 @@ final class NormCaseChecks {
      *
      * @return one row {@code {case}} per case, in file order
      */
-    static Object[][] rows() {
+    public static Object[][] rows() {
         List<ClipVectors.NormCase> all = ClipVectors.get().normCases();
         long float16 = all.stream().filter(c -> c.dataType() == DataType.FLOAT16).count();
         assertEquals(float16, ClipVectors.FLOAT16_NORM_CASES, "float16 norm cases in the file");
@@ -44,7 +44,7 @@ final class NormCaseChecks {
      * @param total the norm the clip returned
      * @param what names the run in failure messages
      */
-    static void assertClippedLikePyTorch(
+    public static void assertClippedLikePyTorch(
             ClipVectors.NormCase c, List<NDArray> grads, NDArray total, String what) {
         assertEquals(total.getDataType(), DataType.FLOAT32, what + ": norm dtype");
         assertEquals(total.getShape(), new Shape(), what + ": norm shape");

@@ -1,7 +1,7 @@
-package io.gradguard.it;
+package io.gradguard.mxnet;
 
-import io.gradguard.mxnet.MxGradientOps;
 import io.gradguard.spi.GradientOps;
+import io.gradguard.testkit.GradientOpsContractKit;
 
 /** The {@link GradientOps} contract run on the fused {@link MxGradientOps}, on the MXNet engine. */
 public class MxFusedOpsContractTest extends GradientOpsContractKit {

@@ -23,8 +23,8 @@ Rules the methods follow:
   * methods whose name ends in ``_`` modify their tensor arguments in place.
 
 Usage:
-  /usr/bin/python3 tools/torchscript/gradguard_ops.py           # writes the archive and its code
-  /usr/bin/python3 tools/torchscript/gradguard_ops.py --check   # fails if either is stale
+  /usr/bin/python3 engine-pytorch/src/main/torchscript/gradguard_ops.py          # writes both
+  /usr/bin/python3 engine-pytorch/src/main/torchscript/gradguard_ops.py --check  # fails if stale
 """
 
 import argparse
@@ -157,7 +157,7 @@ class GradGuardOps(torch.nn.Module):
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
+ROOT = os.path.normpath(os.path.join(HERE, "..", "..", "..", ".."))
 ARCHIVE = os.path.join(
     ROOT, "engine-pytorch/src/main/resources/io/gradguard/pytorch/gradguard_ops.pt"
 )
@@ -213,7 +213,10 @@ def main() -> int:
         for path in stale:
             print("stale: " + os.path.relpath(path, ROOT), file=sys.stderr)
         if stale:
-            print("run: /usr/bin/python3 tools/torchscript/gradguard_ops.py", file=sys.stderr)
+            print(
+                "run: /usr/bin/python3 engine-pytorch/src/main/torchscript/gradguard_ops.py",
+                file=sys.stderr,
+            )
             return 1
         print("archive and code are up to date (torch " + torch.__version__ + ")")
         return 0

@@ -1,7 +1,7 @@
-package io.gradguard.it;
+package io.gradguard.pytorch;
 
-import io.gradguard.pytorch.PtGradientOps;
 import io.gradguard.spi.GradientOps;
+import io.gradguard.testkit.GradientOpsContractKit;
 
 /** The {@link GradientOps} contract for the fused TorchScript implementation on PyTorch. */
 public class PtFusedOpsContractTest extends GradientOpsContractKit {

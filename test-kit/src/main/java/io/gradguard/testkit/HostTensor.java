@@ -1,4 +1,4 @@
-package io.gradguard.it;
+package io.gradguard.testkit;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -14,7 +14,7 @@ import java.util.List;
  * @param shape the dimensions
  * @param values the elements, row-major; float16 tensors hold their exact float16 values
  */
-record HostTensor(long[] shape, float[] values) {
+public record HostTensor(long[] shape, float[] values) {
 
     /**
      * Creates the tensor in {@code manager} with the given dtype.
@@ -23,7 +23,7 @@ record HostTensor(long[] shape, float[] values) {
      * @param dataType {@link DataType#FLOAT32} or {@link DataType#FLOAT16}
      * @return a new array
      */
-    NDArray toNDArray(NDManager manager, DataType dataType) {
+    public NDArray toNDArray(NDManager manager, DataType dataType) {
         NDArray array = manager.create(values, new Shape(shape));
         return dataType == DataType.FLOAT32 ? array : array.toType(dataType, false);
     }
@@ -36,7 +36,7 @@ record HostTensor(long[] shape, float[] values) {
      * @param dataType the dtype of every new array
      * @return the arrays, in order
      */
-    static List<NDArray> toNDArrays(
+    public static List<NDArray> toNDArrays(
             List<HostTensor> tensors, NDManager manager, DataType dataType) {
         List<NDArray> out = new ArrayList<>(tensors.size());
         for (HostTensor t : tensors) {
@@ -51,7 +51,7 @@ record HostTensor(long[] shape, float[] values) {
      * @param array a float32 or float16 array
      * @return its shape and values
      */
-    static HostTensor of(NDArray array) {
+    public static HostTensor of(NDArray array) {
         return new HostTensor(array.getShape().getShape(), array.toFloatArray());
     }
 
@@ -61,7 +61,7 @@ record HostTensor(long[] shape, float[] values) {
      * @param arrays float32 or float16 arrays
      * @return their host copies, in order
      */
-    static List<HostTensor> of(List<NDArray> arrays) {
+    public static List<HostTensor> of(List<NDArray> arrays) {
         List<HostTensor> out = new ArrayList<>(arrays.size());
         for (NDArray a : arrays) {
             out.add(of(a));
@@ -75,7 +75,7 @@ record HostTensor(long[] shape, float[] values) {
      * @param tensors the tensors
      * @return all their values, in order
      */
-    static double[] concat(List<HostTensor> tensors) {
+    public static double[] concat(List<HostTensor> tensors) {
         int n = 0;
         for (HostTensor t : tensors) {
             n += t.values.length;

@@ -6,12 +6,12 @@ Every expected number comes from PyTorch itself:
   * torch.nn.utils.clip_grad_value_ (value clipping),
   * torch.linalg.vector_norm        (per-tensor norms).
 
-The output is api/src/test/resources/vectors/clip_vectors.json. See README.md
+The output is clip_vectors.json beside this script. See README.md
 beside this script for the schema and for which field a test should compare
 with which tolerance.
 
 Run with a Python that has torch (Debian's torch 1.13):
-    /usr/bin/python3 tools/reference/generate_clip_vectors.py
+    /usr/bin/python3 test-kit/src/main/resources/io/gradguard/testkit/vectors/generate_clip_vectors.py
 """
 
 import argparse
@@ -23,9 +23,7 @@ import re
 import torch
 
 SEED = 20240611
-OUTPUT = os.path.join(
-    os.path.dirname(os.path.abspath(__file__)),
-    "..", "..", "api", "src", "test", "resources", "vectors", "clip_vectors.json")
+OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "clip_vectors.json")
 
 DTYPES = {"float32": torch.float32, "float16": torch.float16}
 NORM_TYPES = {1.0: 1.0, 2.0: 2.0, 3.0: 3.0, "inf": math.inf}
@@ -275,7 +273,7 @@ def main():
     gen = torch.Generator().manual_seed(SEED)
     norm_cases, value_cases = build(gen)
     document = {
-        "generator": "tools/reference/generate_clip_vectors.py",
+        "generator": "test-kit/src/main/resources/io/gradguard/testkit/vectors/generate_clip_vectors.py",
         "torch_version": torch.__version__,
         "seed": SEED,
         "eps": 1e-6,

@@ -15,8 +15,8 @@ on the CPU (the AMP kernels have no CPU version before torch 2.x; those checks a
 Exit status 1 means a correctness check failed.
 
 Usage:
-  python3 tools/torchscript/gpu_check.py            # CUDA, or skip
-  python3 tools/torchscript/gpu_check.py --cpu      # correctness on the CPU, no timings
+  python3 engine-pytorch/src/main/torchscript/gpu_check.py            # CUDA, or skip
+  python3 engine-pytorch/src/main/torchscript/gpu_check.py --cpu      # correctness on the CPU, no timings
 """
 
 import argparse
@@ -30,8 +30,7 @@ import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ARCHIVE = os.path.join(
-    os.path.dirname(os.path.dirname(HERE)),
-    "engine-pytorch/src/main/resources/io/gradguard/pytorch/gradguard_ops.pt",
+    HERE, "..", "resources", "io", "gradguard", "pytorch", "gradguard_ops.pt"
 )
 SHAPES = [(20, 50000), (100, 10000), (1000, 1000)]
 NORMS = [2.0, 1.0, math.inf]

@@ -1,6 +1,7 @@
-package io.gradguard.it;
+package io.gradguard.mxnet;
 
 import io.gradguard.spi.GradientOps;
+import io.gradguard.testkit.GradientOpsContractKit;
 
 /** The {@link GradientOps} contract for the generic implementation on the MXNet engine. */
 public class GenericOpsMxNetContractTest extends GradientOpsContractKit {

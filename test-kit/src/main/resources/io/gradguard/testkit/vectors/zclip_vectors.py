@@ -19,7 +19,8 @@ The clip coefficient is torch.nn.utils.clip_grad_norm_'s, computed in float32:
   coef = min(1, t / (g + 1e-6)).
 
 Plain Python (no torch, no numpy). Run from the repository root:
-  python3 tools/reference/zclip_vectors.py > api/src/test/resources/vectors/zclip_vectors.json
+  python3 test-kit/src/main/resources/io/gradguard/testkit/vectors/zclip_vectors.py \
+    > test-kit/src/main/resources/io/gradguard/testkit/vectors/zclip_vectors.json
 """
 
 import json
@@ -139,7 +140,7 @@ def main():
             "warmupSteps": case["warmupSteps"],
             "steps": steps,
         })
-    print(json.dumps({"generator": "tools/reference/zclip_vectors.py", "cases": out}, indent=1))
+    print(json.dumps({"generator": "test-kit/src/main/resources/io/gradguard/testkit/vectors/zclip_vectors.py", "cases": out}, indent=1))
 
 
 if __name__ == "__main__":

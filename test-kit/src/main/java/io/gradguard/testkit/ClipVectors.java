@@ -1,4 +1,4 @@
-package io.gradguard.it;
+package io.gradguard.testkit;
 
 import ai.djl.ndarray.types.DataType;
 import com.google.gson.JsonArray;
@@ -15,34 +15,34 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The PyTorch reference vectors in {@value #RESOURCE}, written by {@code
- * tools/reference/generate_clip_vectors.py} (its README describes every field).
+ * The PyTorch reference vectors in {@value #RESOURCE}, written by {@code generate_clip_vectors.py},
+ * beside the data (its README describes every field).
  *
  * <p>Numbers are stored as the exact decimal of each float32 or float16 value, so {@link
  * Float#parseFloat} gives back the value PyTorch held; infinities and NaN are the strings {@code
  * "inf"}, {@code "-inf"} and {@code "nan"}.
  */
-final class ClipVectors {
+public final class ClipVectors {
 
     /** The classpath location of the vectors. */
-    static final String RESOURCE = "/vectors/clip_vectors.json";
+    public static final String RESOURCE = "/io/gradguard/testkit/vectors/clip_vectors.json";
 
     /**
      * The float32 norm cases the generator writes ({@code build()} in the script): four gradient
      * sets with p = 1, 2, 3, inf each below and above the threshold plus p = 2, inf at it (4 * 10 =
      * 40), zeros with p = 1, 2, inf (3) and with_empty with p = 1, 2, 3 (3).
      */
-    static final int FLOAT32_NORM_CASES = 46;
+    public static final int FLOAT32_NORM_CASES = 46;
 
     /**
      * The float16 norm cases: mixed_shapes with p = 1, 2, 3, inf below and above plus p = 2 at (9),
      * many_small with p = 2, inf below and above (4), wide_range with four p above (4), overflow
      * (1) and zeros (1).
      */
-    static final int FLOAT16_NORM_CASES = 19;
+    public static final int FLOAT16_NORM_CASES = 19;
 
     /** The value cases: four float32 sets and two float16 sets, one bound each. */
-    static final int VALUE_CASES = 6;
+    public static final int VALUE_CASES = 6;
 
     /**
      * A {@code clip_grad_norm_} case.
@@ -58,7 +58,7 @@ final class ClipVectors {
      *     applied
      * @param clipped the gradients after {@code clip_grad_norm_}, in the gradients' dtype
      */
-    record NormCase(
+    public record NormCase(
             String name,
             DataType dataType,
             float normType,
@@ -84,7 +84,7 @@ final class ClipVectors {
      * @param grads the input gradients
      * @param clipped the gradients after {@code clip_grad_value_}
      */
-    record ValueCase(
+    public record ValueCase(
             String name,
             DataType dataType,
             float clipValue,
@@ -110,7 +110,7 @@ final class ClipVectors {
      *
      * @return the parsed vectors
      */
-    static ClipVectors get() {
+    public static ClipVectors get() {
         return Holder.INSTANCE;
     }
 
@@ -119,7 +119,7 @@ final class ClipVectors {
      *
      * @return the cases, in file order
      */
-    List<NormCase> normCases() {
+    public List<NormCase> normCases() {
         return normCases;
     }
 
@@ -128,7 +128,7 @@ final class ClipVectors {
      *
      * @return the cases, in file order
      */
-    List<ValueCase> valueCases() {
+    public List<ValueCase> valueCases() {
         return valueCases;
     }
 

@@ -1,11 +1,11 @@
-package io.gradguard.it;
+package io.gradguard.testkit;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /** Seeded random gradient sets for the property tests of the contract kit. */
-final class RandomGradients {
+public final class RandomGradients {
 
     private RandomGradients() {}
 
@@ -16,7 +16,7 @@ final class RandomGradients {
      * @param seed the seed; the same seed gives the same set
      * @return the tensors
      */
-    static List<HostTensor> draw(long seed) {
+    public static List<HostTensor> draw(long seed) {
         SplittableRandom random = new SplittableRandom(seed);
         int count = 1 + random.nextInt(6);
         List<HostTensor> out = new ArrayList<>(count);
@@ -44,7 +44,7 @@ final class RandomGradients {
      * @param normType {@code p >= 1} or {@link Float#POSITIVE_INFINITY}
      * @return the norm
      */
-    static double norm(List<HostTensor> tensors, float normType) {
+    public static double norm(List<HostTensor> tensors, float normType) {
         double acc = 0;
         for (double v : HostTensor.concat(tensors)) {
             double a = Math.abs(v);
@@ -60,7 +60,7 @@ final class RandomGradients {
      * @param b the second tensors, with as many values as {@code a}
      * @return {@code a.b / (|a| |b|)}
      */
-    static double cosine(List<HostTensor> a, List<HostTensor> b) {
+    public static double cosine(List<HostTensor> a, List<HostTensor> b) {
         double[] x = HostTensor.concat(a);
         double[] y = HostTensor.concat(b);
         double dot = 0;
