@@ -5,9 +5,8 @@ import static org.testng.Assert.assertThrows;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import ai.djl.training.GradientCollector;
+import io.gradguard.testkit.BackwardPasses;
 import java.util.List;
-import java.util.function.UnaryOperator;
 import org.testng.annotations.Test;
 
 /**
@@ -27,26 +26,6 @@ public class MxGradReqTest extends MxOpsTestBase {
         return x;
     }
 
-    private void backward(NDArray x, UnaryOperator<NDArray> loss) {
-        try (GradientCollector collector = engine.newGradientCollector()) {
-            collector.backward(loss.apply(x));
-        }
-    }
-
-    private static NDArray square(NDArray x) {
-        return x.mul(x).sum();
-    }
-
-    private static NDArray linear(NDArray x) {
-        return x.mul(3f).sum();
-    }
-
-    private static float[] gradient(NDArray x) {
-        try (NDArray grad = x.getGradient()) {
-            return grad.toFloatArray();
-        }
-    }
-
     private void zero(NDArray x) {
         try (NDArray grad = x.getGradient()) {
             ops.zeroInPlace(List.of(grad));
@@ -56,9 +35,9 @@ public class MxGradReqTest extends MxOpsTestBase {
     @Test
     public void writeOverwritesByDefault() {
         NDArray x = weight();
-        backward(x, MxGradReqTest::square);
-        backward(x, MxGradReqTest::linear);
-        assertEquals(gradient(x), LINEAR_GRAD);
+        BackwardPasses.backward(engine, x, BackwardPasses::square);
+        BackwardPasses.backward(engine, x, BackwardPasses::linear);
+        assertEquals(BackwardPasses.gradient(x), LINEAR_GRAD);
     }
 
     @Test
@@ -66,11 +45,11 @@ public class MxGradReqTest extends MxOpsTestBase {
         NDArray x = weight();
         MxGradReq.accumulate(x);
         zero(x);
-        backward(x, MxGradReqTest::square);
-        assertEquals(gradient(x), SQUARE_GRAD);
-        backward(x, MxGradReqTest::linear);
+        BackwardPasses.backward(engine, x, BackwardPasses::square);
+        assertEquals(BackwardPasses.gradient(x), SQUARE_GRAD);
+        BackwardPasses.backward(engine, x, BackwardPasses::linear);
         // [2, 4, 6] + [3, 3, 3]
-        assertEquals(gradient(x), new float[] {5f, 7f, 9f});
+        assertEquals(BackwardPasses.gradient(x), new float[] {5f, 7f, 9f});
     }
 
     @Test
@@ -78,13 +57,13 @@ public class MxGradReqTest extends MxOpsTestBase {
         NDArray x = weight();
         MxGradReq.accumulate(x);
         zero(x);
-        backward(x, MxGradReqTest::square);
-        backward(x, MxGradReqTest::square);
-        assertEquals(gradient(x), new float[] {4f, 8f, 12f});
+        BackwardPasses.backward(engine, x, BackwardPasses::square);
+        BackwardPasses.backward(engine, x, BackwardPasses::square);
+        assertEquals(BackwardPasses.gradient(x), new float[] {4f, 8f, 12f});
         zero(x);
-        assertEquals(gradient(x), new float[] {0f, 0f, 0f});
-        backward(x, MxGradReqTest::linear);
-        assertEquals(gradient(x), LINEAR_GRAD);
+        assertEquals(BackwardPasses.gradient(x), new float[] {0f, 0f, 0f});
+        BackwardPasses.backward(engine, x, BackwardPasses::linear);
+        assertEquals(BackwardPasses.gradient(x), LINEAR_GRAD);
     }
 
     @Test
@@ -94,12 +73,12 @@ public class MxGradReqTest extends MxOpsTestBase {
         MxGradReq.accumulate(x);
         zero(x);
         NDArray poisoned = base.create(new float[] {Float.NaN, 1f, 1f});
-        backward(x, w -> w.mul(poisoned).sum());
-        backward(x, MxGradReqTest::linear);
-        assertEquals(Float.isNaN(gradient(x)[0]), true);
+        BackwardPasses.backward(engine, x, w -> w.mul(poisoned).sum());
+        BackwardPasses.backward(engine, x, BackwardPasses::linear);
+        assertEquals(Float.isNaN(BackwardPasses.gradient(x)[0]), true);
         zero(x);
-        backward(x, MxGradReqTest::linear);
-        assertEquals(gradient(x), LINEAR_GRAD);
+        BackwardPasses.backward(engine, x, BackwardPasses::linear);
+        assertEquals(BackwardPasses.gradient(x), LINEAR_GRAD);
     }
 
     @Test
@@ -107,9 +86,9 @@ public class MxGradReqTest extends MxOpsTestBase {
         NDArray x = weight();
         MxGradReq.accumulate(x);
         MxGradReq.overwrite(x);
-        backward(x, MxGradReqTest::square);
-        backward(x, MxGradReqTest::linear);
-        assertEquals(gradient(x), LINEAR_GRAD);
+        BackwardPasses.backward(engine, x, BackwardPasses::square);
+        BackwardPasses.backward(engine, x, BackwardPasses::linear);
+        assertEquals(BackwardPasses.gradient(x), LINEAR_GRAD);
     }
 
     @Test
