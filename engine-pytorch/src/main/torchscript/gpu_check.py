@@ -133,20 +133,13 @@ def check_small(module, device: torch.device, out: Checker) -> None:
         found = torch.zeros([], dtype=torch.float32, device=device)
         module.unscale_and_check_([t(2.0, math.inf)], found, torch.tensor(0.5, device=device))
         out.check("unscale_and_check_ inf", float(found) == 1.0)
-        scale = torch.tensor(65536.0, device=device)
-        tracker = torch.zeros([], dtype=torch.int32, device=device)
-        history = []
-        for overflow in (1.0, 0.0, 0.0, 0.0):
-            module.update_scale_(scale, tracker, torch.tensor(overflow, device=device), 2.0, 0.5, 3)
-            history.append(float(scale))
-        out.check("update_scale_", history == [32768.0, 32768.0, 32768.0, 65536.0], str(history))
     except RuntimeError as e:
         if device.type != "cpu":
             raise
         lines = [line for line in str(e).splitlines() if "Could not run" in line]
         reason = (lines or str(e).splitlines())[0].strip()
         out.skip(
-            "unscale_and_check_, update_scale_",
+            "unscale_and_check_",
             "no CPU kernel in torch %s: %s" % (torch.__version__, reason[:120]),
         )
 

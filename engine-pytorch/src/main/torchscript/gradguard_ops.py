@@ -124,22 +124,6 @@ class GradGuardOps(torch.nn.Module):
         return torch.logical_not(finite, out=out)
 
     @torch.jit.export
-    def update_scale_(
-        self,
-        scale: Tensor,
-        growth_tracker: Tensor,
-        found_inf: Tensor,
-        growth_factor: float,
-        backoff_factor: float,
-        growth_interval: int,
-    ) -> Tensor:
-        """Updates the loss scale and its growth tracker in place as GradScaler does; returns
-        ``scale``."""
-        return torch._amp_update_scale_(
-            scale, growth_tracker, found_inf, growth_factor, backoff_factor, growth_interval
-        )
-
-    @torch.jit.export
     def zero_(self, grads: List[Tensor]):
         """Sets every gradient element to 0 in place, NaN and infinities included."""
         if len(grads) > 0:

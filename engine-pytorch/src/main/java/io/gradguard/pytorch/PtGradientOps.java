@@ -28,9 +28,9 @@ import java.util.List;
  * {@code maxNorm}, {@code invScale}) are device arrays, and results are new arrays attached to the
  * manager of the first gradient.
  *
- * <p>Besides the {@link GradientOps} contract this class offers two fused steps: {@link
+ * <p>Besides the {@link GradientOps} contract this class offers a fused step: {@link
  * #clipByGlobalNorm(List, NDArray, float)}, the whole of {@code torch.nn.utils.clip_grad_norm_} in
- * one call, and {@link #updateScale}, the dynamic loss scale update of {@code GradScaler}.
+ * one call.
  *
  * <p>Numerics: norms of float32 gradients come from one {@code _foreach_norm}; other dtypes are
  * reduced per tensor with {@code torch.linalg.vector_norm(g, p, dtype=float32)}, so a float16
@@ -251,65 +251,6 @@ public final class PtGradientOps implements GradientOps {
         NormType.check(normType);
         PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
         return clipByGlobalNorm(grads, DeviceScalars.argument(arrays[0], maxNorm), normType);
-    }
-
-    /**
-     * Updates a dynamic loss scale in place, as {@code torch._amp_update_scale_} (the update of
-     * {@code torch.cuda.amp.GradScaler}): if {@code foundInf} is non-zero, {@code scale *=
-     * backoffFactor} and the tracker is reset to 0; otherwise the tracker counts one more clean
-     * step, and when it reaches {@code growthInterval} the scale is multiplied by {@code
-     * growthFactor} (only if the product stays finite) and the tracker is reset to 0.
-     *
-     * <p>Micikevicius et al., "Mixed Precision Training", ICLR 2018.
-     *
-     * @param scale one-element float32 loss scale, updated in place
-     * @param growthTracker one-element int32 count of consecutive clean steps, updated in place
-     * @param foundInf one-element float32 flag of this step, such as {@link #unscaleAndCheck}
-     *     returns
-     * @param growthFactor the growth multiplier, above 1
-     * @param backoffFactor the back-off multiplier, in (0, 1)
-     * @param growthInterval the number of clean steps between growths, at least 1
-     * @throws IllegalArgumentException if an array has the wrong engine, dtype or size, or a factor
-     *     or the interval is out of range
-     */
-    public void updateScale(
-            NDArray scale,
-            NDArray growthTracker,
-            NDArray foundInf,
-            float growthFactor,
-            float backoffFactor,
-            int growthInterval) {
-        if (!(growthFactor > 1f) || Float.isInfinite(growthFactor)) {
-            throw new IllegalArgumentException(
-                    "growthFactor must be finite and above 1, got " + growthFactor);
-        }
-        if (!(backoffFactor > 0f && backoffFactor < 1f)) {
-            throw new IllegalArgumentException(
-                    "backoffFactor must be in (0, 1), got " + backoffFactor);
-        }
-        if (growthInterval < 1) {
-            throw new IllegalArgumentException(
-                    "growthInterval must be at least 1, got " + growthInterval);
-        }
-        PtNDArray s = PtArguments.scalar(scale, "scale", DataType.FLOAT32);
-        PtNDArray tracker = PtArguments.scalar(growthTracker, "growthTracker", DataType.INT32);
-        PtNDArray found = PtArguments.scalar(foundInf, "foundInf", DataType.FLOAT32);
-        try (IValue sv = IValue.from(s);
-                IValue tv = IValue.from(tracker);
-                IValue fv = IValue.from(found);
-                IValue growth = IValue.from((double) growthFactor);
-                IValue backoff = IValue.from((double) backoffFactor);
-                IValue interval = IValue.from((long) growthInterval)) {
-            module.runInPlace(
-                    s.getDevice(),
-                    TorchScriptOps.UPDATE_SCALE,
-                    sv,
-                    tv,
-                    fv,
-                    growth,
-                    backoff,
-                    interval);
-        }
     }
 
     /** Returns an uninitialized float32 array on {@code like}'s device and manager. */

@@ -40,7 +40,6 @@ final class TorchScriptOps {
     static final String CLIP_BY_GLOBAL_NORM = "clip_by_global_norm_";
     static final String UNSCALE_AND_CHECK = "unscale_and_check_";
     static final String NON_FINITE_FLAG = "non_finite_flag";
-    static final String UPDATE_SCALE = "update_scale_";
     static final String ZERO = "zero_";
     static final String CLAMP = "clamp_";
 

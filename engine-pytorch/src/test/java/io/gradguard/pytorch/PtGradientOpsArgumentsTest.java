@@ -86,25 +86,6 @@ public class PtGradientOpsArgumentsTest {
                 () -> ops.clipByGlobalNorm(grads, Float.POSITIVE_INFINITY, 2f), "got Infinity");
     }
 
-    @Test
-    public void updateScaleChecksItsArguments() {
-        NDArray scale = manager.create(65536f);
-        NDArray tracker = manager.create(0);
-        NDArray found = manager.create(0f);
-        assertMessage(
-                () -> ops.updateScale(scale, tracker, found, 1f, 0.5f, 10),
-                "growthFactor must be finite and above 1, got 1.0");
-        assertMessage(
-                () -> ops.updateScale(scale, tracker, found, 2f, 1f, 10),
-                "backoffFactor must be in (0, 1), got 1.0");
-        assertMessage(
-                () -> ops.updateScale(scale, tracker, found, 2f, 0.5f, 0),
-                "growthInterval must be at least 1, got 0");
-        assertMessage(
-                () -> ops.updateScale(scale, found, found, 2f, 0.5f, 10),
-                "growthTracker must be a one-element int32");
-    }
-
     private static void assertMessage(Runnable call, String fragment) {
         IllegalArgumentException e = expectThrows(IllegalArgumentException.class, call::run);
         assertTrue(

@@ -130,37 +130,6 @@ public class PtGradientOpsNumbersTest {
     }
 
     @Test
-    public void updateScaleBacksOffAndGrows() {
-        // GradScaler rule with growth 2, backoff 0.5, interval 3
-        NDArray scale = manager.create(65536f);
-        NDArray tracker = manager.create(0);
-        NDArray overflow = manager.create(1f);
-        NDArray clean = manager.create(0f);
-        ops.updateScale(scale, tracker, overflow, 2f, 0.5f, 3);
-        assertScale(scale, tracker, 32768f, 0);
-        ops.updateScale(scale, tracker, clean, 2f, 0.5f, 3);
-        assertScale(scale, tracker, 32768f, 1);
-        ops.updateScale(scale, tracker, clean, 2f, 0.5f, 3);
-        assertScale(scale, tracker, 32768f, 2);
-        ops.updateScale(scale, tracker, clean, 2f, 0.5f, 3);
-        assertScale(scale, tracker, 65536f, 0);
-        ops.updateScale(scale, tracker, clean, 2f, 0.5f, 3);
-        assertScale(scale, tracker, 65536f, 1);
-        ops.updateScale(scale, tracker, overflow, 2f, 0.5f, 3);
-        assertScale(scale, tracker, 32768f, 0);
-    }
-
-    @Test
-    public void updateScaleTakesTheFlagOfUnscaleAndCheck() {
-        NDArray scale = manager.create(65536f);
-        NDArray tracker = manager.create(0);
-        NDArray grad = fp(DataType.FLOAT16, 65536f * 2f, 1f); // 131072 is inf in float16
-        NDArray found = ops.unscaleAndCheck(List.of(grad), manager.create(1f / 65536f));
-        ops.updateScale(scale, tracker, found, 2f, 0.5f, 2000);
-        assertScale(scale, tracker, 32768f, 0);
-    }
-
-    @Test
     public void resultsAreOrdinaryArraysThatAcceptInPlaceUpdates() {
         // Arrays created inside DJL's module call would be inference tensors, read-only outside.
         List<NDArray> grads = usual(DataType.FLOAT32);

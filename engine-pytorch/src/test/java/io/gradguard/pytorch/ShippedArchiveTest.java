@@ -49,7 +49,6 @@ public class ShippedArchiveTest {
                         TorchScriptOps.CLIP_BY_GLOBAL_NORM,
                         TorchScriptOps.UNSCALE_AND_CHECK,
                         TorchScriptOps.NON_FINITE_FLAG,
-                        TorchScriptOps.UPDATE_SCALE,
                         TorchScriptOps.ZERO,
                         TorchScriptOps.CLAMP);
         for (String method : methods) {
