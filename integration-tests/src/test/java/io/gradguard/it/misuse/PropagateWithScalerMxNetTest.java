@@ -1,4 +1,4 @@
-package io.gradguard.it.review;
+package io.gradguard.it.misuse;
 
 /** {@link PropagateWithScalerKit} on the MXNet engine. */
 public class PropagateWithScalerMxNetTest extends PropagateWithScalerKit {

@@ -1,4 +1,4 @@
-package io.gradguard.it.review;
+package io.gradguard.it.misuse;
 
 /** {@link RefrozenParameterKit} on the PyTorch engine. */
 public class RefrozenParameterPyTorchTest extends RefrozenParameterKit {

@@ -1,4 +1,4 @@
-package io.gradguard.it.review;
+package io.gradguard.it.misuse;
 
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;

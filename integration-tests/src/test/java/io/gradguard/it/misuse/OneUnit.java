@@ -1,4 +1,4 @@
-package io.gradguard.it.review;
+package io.gradguard.it.misuse;
 
 import ai.djl.Device;
 import ai.djl.Model;

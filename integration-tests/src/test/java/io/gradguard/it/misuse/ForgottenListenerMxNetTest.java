@@ -1,4 +1,4 @@
-package io.gradguard.it.review;
+package io.gradguard.it.misuse;
 
 /** {@link ForgottenListenerKit} on the MXNet engine. */
 public class ForgottenListenerMxNetTest extends ForgottenListenerKit {

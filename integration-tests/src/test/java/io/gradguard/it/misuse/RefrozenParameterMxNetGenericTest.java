@@ -1,4 +1,4 @@
-package io.gradguard.it.review;
+package io.gradguard.it.misuse;
 
 import io.gradguard.spi.GradientOps;
 

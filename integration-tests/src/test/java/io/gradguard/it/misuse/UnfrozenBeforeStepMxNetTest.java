@@ -1,4 +1,4 @@
-package io.gradguard.it.review;
+package io.gradguard.it.misuse;
 
 /** {@link UnfrozenBeforeStepKit} on the MXNet engine. */
 public class UnfrozenBeforeStepMxNetTest extends UnfrozenBeforeStepKit {
