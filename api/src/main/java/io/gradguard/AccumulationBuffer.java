@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A running sum of gradients for engines whose backward overwrites gradients and whose {@link
@@ -55,12 +56,16 @@ final class AccumulationBuffer implements AutoCloseable {
 
     /** Drops the sums of parameters that are no longer trained. */
     void retain(List<String> ids) {
-        Map<String, NDArray> dropped = new HashMap<>(sums);
-        dropped.keySet().removeAll(new HashSet<>(ids));
-        for (Map.Entry<String, NDArray> entry : dropped.entrySet()) {
-            entry.getValue().close();
-            sums.remove(entry.getKey());
-        }
+        Set<String> kept = new HashSet<>(ids);
+        sums.entrySet()
+                .removeIf(
+                        entry -> {
+                            boolean drop = !kept.contains(entry.getKey());
+                            if (drop) {
+                                entry.getValue().close();
+                            }
+                            return drop;
+                        });
     }
 
     @Override

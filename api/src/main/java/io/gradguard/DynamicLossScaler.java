@@ -119,15 +119,6 @@ final class DynamicLossScaler extends TrackedLossScaler implements SingleOwner {
         return scale <= minScale;
     }
 
-    /**
-     * Returns the smallest scale this scaler may reach.
-     *
-     * @return the minimum scale
-     */
-    float minScale() {
-        return minScale;
-    }
-
     @Override
     String checkpointKind() {
         return GuardCheckpoint.SCALER_DYNAMIC;

@@ -43,11 +43,7 @@ public final class GradGuard {
         Objects.requireNonNull(loss, "loss");
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(listener, "listener");
-        if (loss instanceof ScaledLoss) {
-            throw new IllegalArgumentException(
-                    "loss is already a ScaledLoss; pass the unscaled loss, which trainingConfig"
-                            + " wraps itself, or the loss would be scaled twice");
-        }
+        // A ScaledLoss given here is refused by ScaledLoss's constructor: never scaled twice.
         Loss trainingLoss = new ScaledLoss(loss, listener.getLossScaler());
         return new DefaultTrainingConfig(trainingLoss)
                 .optOptimizer(new GuardedOptimizer(optimizer, listener))

@@ -6,6 +6,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.Trainer;
 import ai.djl.util.Pair;
 import io.gradguard.event.AlertEvent;
+import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,28 +69,36 @@ final class GuardChecks {
         }
     }
 
-    /** Refuses a trainer on which this guard, or more than one guard, is registered. */
-    static void checkSingleGuard(Trainer trainer, ClippingTrainingListener self) {
-        int[] counts = new int[2];
+    /**
+     * Returns the guards registered on a trainer, in registration order, a guard registered twice
+     * listed twice.
+     */
+    static List<ClippingTrainingListener> guardsOn(Trainer trainer) {
+        List<ClippingTrainingListener> guards = new ArrayList<>();
         trainer.notifyListeners(
                 listener -> {
-                    if (listener == self) {
-                        counts[0]++;
-                    } else if (listener instanceof ClippingTrainingListener) {
-                        counts[1]++;
+                    if (listener instanceof ClippingTrainingListener guard) {
+                        guards.add(guard);
                     }
                 });
-        if (counts[0] > 1) {
+        return guards;
+    }
+
+    /** Refuses a trainer on which this guard, or more than one guard, is registered. */
+    static void checkSingleGuard(Trainer trainer, ClippingTrainingListener self) {
+        List<ClippingTrainingListener> guards = guardsOn(trainer);
+        long selves = guards.stream().filter(g -> g == self).count();
+        if (selves > 1) {
             throw new IllegalStateException(
                     "This ClippingTrainingListener is registered "
-                            + counts[0]
+                            + selves
                             + " times on the trainer; register it once (GradGuard.trainingConfig"
                             + " already registers it, so do not add it again).");
         }
-        if (counts[1] > 0) {
+        if (guards.size() > selves) {
             throw new IllegalStateException(
                     "The trainer has "
-                            + (counts[1] + 1)
+                            + guards.size()
                             + " ClippingTrainingListeners; one guard per trainer, or gradients"
                             + " would be unscaled and clipped more than once.");
         }

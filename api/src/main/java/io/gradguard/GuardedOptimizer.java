@@ -148,8 +148,8 @@ public final class GuardedOptimizer extends Optimizer {
 
     /**
      * Makes a refusal visible even where the engine swallows exceptions thrown inside {@code
-     * update} (MXNet calls it from native code): logged once, and raised again by the {@link
-     * ScaledLoss} at the next forward pass.
+     * update} (MXNet calls it from native code): logged (the first refusal and every thousandth),
+     * and raised again by the {@link ScaledLoss} at the next forward pass.
      */
     private void refuse(IllegalStateException e) {
         long count = refusals.incrementAndGet();

@@ -4,7 +4,6 @@ import ai.djl.TrainingDivergedException;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.listener.TrainingListenerAdapter;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The divergence check of {@link GradGuard#loggingListeners()}, in place of DJL's {@code
@@ -37,14 +36,7 @@ final class NonFiniteLossCheck extends TrainingListenerAdapter {
     }
 
     private static boolean guardHandlesNonFiniteSteps(Trainer trainer) {
-        AtomicBoolean handled = new AtomicBoolean();
-        trainer.notifyListeners(
-                listener -> {
-                    if (listener instanceof ClippingTrainingListener guard
-                            && guard.handlesNonFiniteSteps()) {
-                        handled.set(true);
-                    }
-                });
-        return handled.get();
+        return GuardChecks.guardsOn(trainer).stream()
+                .anyMatch(ClippingTrainingListener::handlesNonFiniteSteps);
     }
 }

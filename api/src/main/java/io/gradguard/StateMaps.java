@@ -173,14 +173,7 @@ final class StateMaps {
     static void sameConfig(Map<String, Object> state, String key, double expected) {
         double actual = number(state, key).doubleValue();
         if (Double.compare(actual, expected) != 0) {
-            throw new IllegalArgumentException(
-                    "strategy state key "
-                            + key
-                            + " is "
-                            + actual
-                            + " but this strategy was built with "
-                            + expected
-                            + "; restore into a strategy with the same configuration");
+            throw configMismatch(key, actual, expected);
         }
     }
 
@@ -195,15 +188,20 @@ final class StateMaps {
     static void sameConfig(Map<String, Object> state, String key, boolean expected) {
         boolean actual = bool(state, key);
         if (actual != expected) {
-            throw new IllegalArgumentException(
-                    "strategy state key "
-                            + key
-                            + " is "
-                            + actual
-                            + " but this strategy was built with "
-                            + expected
-                            + "; restore into a strategy with the same configuration");
+            throw configMismatch(key, actual, expected);
         }
+    }
+
+    private static IllegalArgumentException configMismatch(
+            String key, Object actual, Object expected) {
+        return new IllegalArgumentException(
+                "strategy state key "
+                        + key
+                        + " is "
+                        + actual
+                        + " but this strategy was built with "
+                        + expected
+                        + "; restore into a strategy with the same configuration");
     }
 
     private static String describe(Object value) {

@@ -98,15 +98,6 @@ final class StepGate {
             return;
         }
         List<NDArray> arrays = parameterArrays.get(parameterId);
-        if (arrays == null) {
-            arrays = List.of(fallback);
-        }
-        for (NDArray array : arrays) {
-            if (array.hasGradient()) {
-                try (NDArray grad = array.getGradient()) {
-                    ops.zeroInPlace(List.of(grad));
-                }
-            }
-        }
+        ops.discardGradients(arrays != null ? arrays : List.of(fallback));
     }
 }

@@ -29,6 +29,7 @@ import java.util.Set;
 public final class TrainableParameters {
 
     private final List<String> names;
+    private final List<String> ids;
     private final List<Parameter> parameters;
     private final Device[] devices;
     private final ParameterStore store;
@@ -39,6 +40,7 @@ public final class TrainableParameters {
             Device[] devices,
             ParameterStore store) {
         this.names = names;
+        this.ids = parameters.stream().map(Parameter::getId).toList();
         this.parameters = parameters;
         this.devices = devices;
         this.store = store;
@@ -140,10 +142,6 @@ public final class TrainableParameters {
      * @return the ids DJL's optimizers receive
      */
     public List<String> ids() {
-        List<String> ids = new ArrayList<>(parameters.size());
-        for (Parameter p : parameters) {
-            ids.add(p.getId());
-        }
         return ids;
     }
 
