@@ -1,5 +1,10 @@
 package io.gradguard;
 
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.clip.StatefulClipStrategy;
+import io.gradguard.internal.StrategyNames;
+import io.gradguard.scale.LossScaler;
+import io.gradguard.scale.LossScalerState;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,5 +1,11 @@
 package io.gradguard;
 
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.clip.StatefulClipStrategy;
+import io.gradguard.internal.StrategyNames;
+import io.gradguard.internal.TrackedScale;
+import io.gradguard.scale.LossScaler;
+import io.gradguard.scale.LossScalerState;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
@@ -55,13 +61,13 @@ public record GuardCheckpoint(
         ClipStatistics statistics) {
 
     /** {@link #scalerKind()} of {@link LossScaler#none()}. */
-    public static final String SCALER_NONE = "none";
+    public static final String SCALER_NONE = TrackedScale.KIND_NONE;
 
     /** {@link #scalerKind()} of {@link LossScaler#fixed(float)}. */
-    public static final String SCALER_FIXED = "fixed";
+    public static final String SCALER_FIXED = TrackedScale.KIND_FIXED;
 
     /** {@link #scalerKind()} of {@link LossScaler#dynamic()} and its builder. */
-    public static final String SCALER_DYNAMIC = "dynamic";
+    public static final String SCALER_DYNAMIC = TrackedScale.KIND_DYNAMIC;
 
     /**
      * Validates every field and copies the strategy state into an immutable, key-sorted map.
@@ -115,7 +121,7 @@ public record GuardCheckpoint(
      *     scaler of {@link LossScaler}'s factories, the class name of any other scaler
      */
     public static String kindOf(LossScaler scaler) {
-        return scaler instanceof TrackedLossScaler own
+        return scaler instanceof TrackedScale own
                 ? own.checkpointKind()
                 : scaler.getClass().getName();
     }

@@ -5,7 +5,11 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.Trainer;
 import ai.djl.util.Pair;
+import io.gradguard.clip.ClipStrategy;
 import io.gradguard.event.AlertEvent;
+import io.gradguard.internal.SingleOwner;
+import io.gradguard.internal.TrackedScale;
+import io.gradguard.scale.LossScaler;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -173,8 +177,7 @@ final class GuardChecks {
     /** Throws when training has really diverged: too many skips in a row. */
     static void checkDivergence(
             int consecutiveSkips, GuardSettings settings, StepDecision decision) {
-        boolean atFloor =
-                settings.scaler() instanceof TrackedLossScaler tracked && tracked.atFloor();
+        boolean atFloor = settings.scaler() instanceof TrackedScale tracked && tracked.atFloor();
         if (consecutiveSkips >= settings.maxConsecutiveSkips()) {
             throw new TrainingDivergedException(
                     consecutiveSkips

@@ -1,5 +1,7 @@
 package io.gradguard;
 
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.scale.LossScaler;
 import io.gradguard.spi.GradientOps;
 import java.util.List;
 import java.util.function.Consumer;

@@ -3,6 +3,8 @@ package io.gradguard;
 import static io.gradguard.PropertiesLines.line;
 
 import io.gradguard.internal.AtomicFile;
+import io.gradguard.internal.StrategyNames;
+import io.gradguard.scale.LossScalerState;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;

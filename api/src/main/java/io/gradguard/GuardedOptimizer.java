@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.optimizer.Optimizer;
+import io.gradguard.internal.TrackedScale;
+import io.gradguard.scale.LossScaler;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -156,7 +158,7 @@ public final class GuardedOptimizer extends Optimizer {
         if (count == 1 || count % 1000 == 0) {
             logger.error("{} ({} refused updates so far)", e.getMessage(), count);
         }
-        if (scaler instanceof TrackedLossScaler tracked) {
+        if (scaler instanceof TrackedScale tracked) {
             tracked.raiseWiringError(e.getMessage());
         }
     }

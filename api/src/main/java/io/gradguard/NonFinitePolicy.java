@@ -1,5 +1,7 @@
 package io.gradguard;
 
+import io.gradguard.clip.NonFiniteGradientException;
+
 /** What a {@link ClippingTrainingListener} does when a step's gradients hold NaN or infinity. */
 public enum NonFinitePolicy {
     /**

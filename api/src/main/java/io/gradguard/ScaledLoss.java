@@ -3,6 +3,8 @@ package io.gradguard;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.loss.Loss;
+import io.gradguard.internal.TrackedScale;
+import io.gradguard.scale.LossScaler;
 import java.util.Objects;
 
 /**
@@ -77,7 +79,7 @@ public final class ScaledLoss extends Loss {
      */
     @Override
     public NDArray evaluate(NDList labels, NDList predictions) {
-        if (scaler instanceof TrackedLossScaler tracked) {
+        if (scaler instanceof TrackedScale tracked) {
             tracked.checkWiring();
         }
         NDArray value = loss.evaluate(labels, predictions);
@@ -85,7 +87,7 @@ public final class ScaledLoss extends Loss {
         if (recorder != null) {
             recorder.record(value);
         }
-        return scaler.isEnabled() ? multiply(value, scaler) : value;
+        return scaler.isEnabled() ? scaler.scaleLoss(value) : value;
     }
 
     /** Starts or stops recording non-finite losses for a listener; {@code null} stops. */
@@ -116,14 +118,5 @@ public final class ScaledLoss extends Loss {
     @Override
     public float getAccumulator(String key) {
         return loss.getAccumulator(key);
-    }
-
-    /**
-     * Returns {@code value * S}, with the scale held as a float32 device scalar. No cast: DJL's
-     * PyTorch {@code toType} runs without autograd and would cut the loss from the graph. A 0-d
-     * float16 loss times the 0-d float32 scale is promoted to float32 by PyTorch.
-     */
-    static NDArray multiply(NDArray value, LossScaler scaler) {
-        return value.mul(TrackedLossScaler.scaleOn(scaler, value));
     }
 }

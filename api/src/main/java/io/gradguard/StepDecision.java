@@ -1,5 +1,6 @@
 package io.gradguard;
 
+import io.gradguard.clip.NonFiniteGradientException;
 import java.util.Objects;
 
 /**

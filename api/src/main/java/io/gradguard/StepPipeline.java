@@ -4,8 +4,12 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import io.gradguard.internal.DeviceScalars;
+import io.gradguard.clip.ClipContext;
+import io.gradguard.clip.ClipOutcome;
+import io.gradguard.clip.ClipStrategy;
 import io.gradguard.internal.TrainableParameters;
+import io.gradguard.scale.LossScaler;
+import io.gradguard.spi.DeviceScalars;
 import io.gradguard.spi.GradientOps;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +74,7 @@ final class StepPipeline {
      * are checked again.
      */
     void unscaleAndCheck(LossScaler scaler) {
-        flag = ops.unscaleAndCheck(grads, TrackedLossScaler.inverseOn(scaler, grads.get(0)));
+        flag = ops.unscaleAndCheck(grads, scaler.inverseScaleOn(grads.get(0)));
         if (scaler.inverseScale() > 1f) {
             flag = flag.maximum(ops.nonFiniteFlag(grads));
         }

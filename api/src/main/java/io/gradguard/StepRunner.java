@@ -5,6 +5,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.listener.TrainingListener.BatchData;
+import io.gradguard.clip.NonFiniteGradientException;
+import io.gradguard.internal.TrackedScale;
+import io.gradguard.scale.LossScaler;
 
 /**
  * The one owner of the guarded step: window counting, binding to the trainer, and the step itself,
@@ -76,7 +79,7 @@ final class StepRunner {
         GuardChecks.checkDataType(next);
         release();
         trainer = next;
-        if (settings.scaler() instanceof TrackedLossScaler tracked) {
+        if (settings.scaler() instanceof TrackedScale tracked) {
             tracked.clearWiringError();
         }
         if (next.getLoss() instanceof ScaledLoss scaled) {
@@ -136,7 +139,7 @@ final class StepRunner {
     void end(Trainer current) {
         publisher.trainingEnded(current);
         release();
-        if (settings.scaler() instanceof TrackedLossScaler tracked) {
+        if (settings.scaler() instanceof TrackedScale tracked) {
             tracked.releaseDeviceScalars();
         }
         trainer = null;
@@ -250,8 +253,7 @@ final class StepRunner {
 
     /** Warns and raises an alert once when the dynamic scale reaches its floor. */
     private void checkScaleFloor() {
-        boolean atFloor =
-                settings.scaler() instanceof TrackedLossScaler tracked && tracked.atFloor();
+        boolean atFloor = settings.scaler() instanceof TrackedScale tracked && tracked.atFloor();
         if (atFloor && !floorAlerted) {
             publisher.alert(GuardChecks.scaleFloorAlert(counters.step, settings.scaler().scale()));
         }

@@ -1,5 +1,6 @@
 package io.gradguard;
 
+import io.gradguard.clip.StatefulClipStrategy;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -4,6 +4,12 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
+import io.gradguard.clip.ClipContext;
+import io.gradguard.clip.ClipOutcome;
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.clip.StatefulClipStrategy;
+import io.gradguard.scale.LossScaler;
+import io.gradguard.scale.LossScalerState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

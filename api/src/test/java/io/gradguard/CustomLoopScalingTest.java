@@ -7,6 +7,7 @@ import static org.testng.Assert.expectThrows;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import io.gradguard.scale.LossScaler;
 import java.util.List;
 import org.testng.annotations.Test;
 

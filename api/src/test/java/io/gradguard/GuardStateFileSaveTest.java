@@ -5,6 +5,9 @@ import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.internal.StrategyNames;
+import io.gradguard.scale.LossScalerState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,7 +68,7 @@ public class GuardStateFileSaveTest {
                 1,
                 NonFinitePolicy.SKIP_STEP,
                 "autoClip(percentile=10.0, historySize=4)",
-                AutoClip.class.getName(),
+                StrategyNames.AUTO_CLIP,
                 Map.of("strategy", "s:autoClip", "history", "D:" + id + ".0,1.5"),
                 GuardCheckpoint.SCALER_DYNAMIC,
                 new LossScalerState(1024f, id % 5, 0),

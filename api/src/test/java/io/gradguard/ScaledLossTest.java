@@ -6,6 +6,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.loss.Loss;
+import io.gradguard.scale.LossScaler;
 import org.testng.annotations.Test;
 
 /** {@link ScaledLoss} differentiates {@code loss * S} but accumulates the true loss. */

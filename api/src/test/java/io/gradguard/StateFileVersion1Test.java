@@ -5,6 +5,9 @@ import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.clip.StatefulClipStrategy;
+import io.gradguard.scale.LossScaler;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;

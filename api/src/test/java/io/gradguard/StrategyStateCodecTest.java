@@ -6,6 +6,9 @@ import static org.testng.Assert.expectThrows;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.gradguard.clip.AdaptiveStrategiesTest;
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.clip.StatefulClipStrategy;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.testng.annotations.Test;

@@ -5,6 +5,11 @@ import static org.testng.Assert.assertTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import io.gradguard.clip.AdaptiveStrategiesTest;
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.clip.StatefulClipStrategy;
+import io.gradguard.clip.ThresholdCalibration;
+import io.gradguard.scale.LossScaler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

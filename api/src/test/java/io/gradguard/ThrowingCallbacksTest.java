@@ -16,6 +16,7 @@ import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import io.gradguard.clip.ClipStrategy;
 import io.gradguard.event.GuardEventPublisher;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -4,6 +4,7 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
+import io.gradguard.clip.ClipStrategy;
 import io.gradguard.internal.RollingPercentile;
 import io.gradguard.observe.ClipRateMonitor;
 import io.gradguard.observe.SpikeForensics;

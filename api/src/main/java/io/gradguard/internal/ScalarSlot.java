@@ -2,6 +2,7 @@ package io.gradguard.internal;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import io.gradguard.spi.DeviceScalars;
 import java.util.HashMap;
 import java.util.Map;
 

@@ -1,9 +1,9 @@
 package io.gradguard.observe;
 
-import io.gradguard.ClipStrategy;
 import io.gradguard.StepDetails;
 import io.gradguard.StepObserver;
 import io.gradguard.StepReport;
+import io.gradguard.clip.ClipStrategy;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Objects;

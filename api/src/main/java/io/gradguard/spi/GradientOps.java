@@ -2,10 +2,6 @@ package io.gradguard.spi;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
-import io.gradguard.internal.Arguments;
-import io.gradguard.internal.DeviceScalars;
-import io.gradguard.internal.GenericGradientOps;
-import io.gradguard.internal.GradientOpsLookup;
 import java.util.List;
 
 /**

@@ -7,8 +7,8 @@ import static org.testng.Assert.assertTrue;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import io.gradguard.ClipStrategy;
 import io.gradguard.StepReport;
+import io.gradguard.clip.ClipStrategy;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.StringWriter;

@@ -6,8 +6,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import io.gradguard.internal.NormType;
 import io.gradguard.spi.GradientOps;
+import io.gradguard.spi.NormType;
 import java.util.List;
 
 /**

@@ -8,10 +8,10 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
-import io.gradguard.internal.Arguments;
-import io.gradguard.internal.DeviceScalars;
-import io.gradguard.internal.NormType;
+import io.gradguard.spi.Arguments;
+import io.gradguard.spi.DeviceScalars;
 import io.gradguard.spi.GradientOps;
+import io.gradguard.spi.NormType;
 import java.util.ArrayList;
 import java.util.List;
 

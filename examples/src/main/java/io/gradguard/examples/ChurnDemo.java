@@ -1,6 +1,6 @@
 package io.gradguard.examples;
 
-import io.gradguard.ClipStrategy;
+import io.gradguard.clip.ClipStrategy;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package io.gradguard.examples;
 
-import io.gradguard.ClipStrategy;
 import io.gradguard.StepDetails;
 import io.gradguard.StepReport;
+import io.gradguard.clip.ClipStrategy;
 import io.gradguard.observe.JsonLinesReportWriter;
 import io.gradguard.observe.NormChart;
 import java.io.IOException;

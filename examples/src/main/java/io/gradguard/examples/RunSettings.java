@@ -1,6 +1,6 @@
 package io.gradguard.examples;
 
-import io.gradguard.ClipStrategy;
+import io.gradguard.clip.ClipStrategy;
 import java.util.Objects;
 
 /**

@@ -1,6 +1,6 @@
 package io.gradguard.examples;
 
-import io.gradguard.ClipStrategy;
+import io.gradguard.clip.ClipStrategy;
 
 /** The clip strategies the demo offers for the guarded run, by their command-line names. */
 public enum StrategyChoice {

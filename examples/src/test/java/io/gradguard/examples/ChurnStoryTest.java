@@ -4,8 +4,8 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
-import io.gradguard.ClipStrategy;
 import io.gradguard.StepReport;
+import io.gradguard.clip.ClipStrategy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.gradguard.GradientClipping;
+import io.gradguard.clip.GradientClipping;
 import io.gradguard.spi.GradientOps;
 import java.util.List;
 import org.testng.annotations.Test;

@@ -7,7 +7,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import io.gradguard.GradientClipping;
+import io.gradguard.clip.GradientClipping;
 import io.gradguard.spi.GradientOps;
 import io.gradguard.testkit.ClipVectors;
 import io.gradguard.testkit.HostTensor;

@@ -13,10 +13,10 @@ import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import io.gradguard.ClipStrategy;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GradGuard;
-import io.gradguard.LossScaler;
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.scale.LossScaler;
 import java.util.List;
 import org.testng.annotations.Test;
 

@@ -14,11 +14,11 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import io.gradguard.ClipStrategy;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GuardedOptimizer;
-import io.gradguard.LossScaler;
 import io.gradguard.ScaledLoss;
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.scale.LossScaler;
 import java.util.List;
 import org.testng.annotations.Test;
 

@@ -7,7 +7,7 @@ import static org.testng.Assert.expectThrows;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.gradguard.GradientClipping;
+import io.gradguard.clip.GradientClipping;
 import java.util.List;
 import java.util.function.Consumer;
 import org.testng.annotations.Test;

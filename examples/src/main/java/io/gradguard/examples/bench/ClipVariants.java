@@ -4,8 +4,8 @@ import ai.djl.mxnet.engine.MxOpParams;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import io.gradguard.ClipContext;
-import io.gradguard.ClipStrategy;
+import io.gradguard.clip.ClipContext;
+import io.gradguard.clip.ClipStrategy;
 import io.gradguard.spi.GradientOps;
 import java.util.List;
 

@@ -14,11 +14,11 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.translate.Batchifier;
-import io.gradguard.ClipStrategy;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GuardedOptimizer;
-import io.gradguard.LossScaler;
 import io.gradguard.ScaledLoss;
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.scale.LossScaler;
 import io.gradguard.spi.GradientOps;
 import java.util.Random;
 

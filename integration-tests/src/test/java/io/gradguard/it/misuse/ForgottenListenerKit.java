@@ -8,9 +8,9 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
-import io.gradguard.ClipStrategy;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GuardedOptimizer;
+import io.gradguard.clip.ClipStrategy;
 import org.testng.annotations.Test;
 
 /**

@@ -3,10 +3,10 @@ package io.gradguard.it.misuse;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
-import io.gradguard.ClipStrategy;
 import io.gradguard.ClippingTrainingListener;
-import io.gradguard.LossScaler;
 import io.gradguard.NonFinitePolicy;
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.scale.LossScaler;
 import org.testng.annotations.Test;
 
 /**

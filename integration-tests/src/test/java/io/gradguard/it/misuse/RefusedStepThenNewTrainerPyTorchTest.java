@@ -7,9 +7,9 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
-import io.gradguard.ClipStrategy;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GradGuard;
+import io.gradguard.clip.ClipStrategy;
 import org.testng.annotations.Test;
 
 /**

@@ -8,10 +8,10 @@ import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
-import io.gradguard.ClipStrategy;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GradGuard;
-import io.gradguard.LossScaler;
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.scale.LossScaler;
 import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
 

@@ -8,9 +8,9 @@ import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
-import io.gradguard.LossScaler;
 import io.gradguard.it.FlatIndex;
 import io.gradguard.it.scenario.ScenarioSpec.PlannedFault;
+import io.gradguard.scale.LossScaler;
 import java.util.ArrayList;
 import java.util.List;
 

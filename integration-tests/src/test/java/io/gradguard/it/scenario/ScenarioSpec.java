@@ -2,9 +2,9 @@ package io.gradguard.it.scenario;
 
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import io.gradguard.ClipStrategy;
-import io.gradguard.LossScaler;
 import io.gradguard.NonFinitePolicy;
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.scale.LossScaler;
 import java.util.List;
 
 /**

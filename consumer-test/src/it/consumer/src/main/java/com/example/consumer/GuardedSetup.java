@@ -5,7 +5,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 
-import io.gradguard.ClipStrategy;
+import io.gradguard.clip.ClipStrategy;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GradGuard;
 

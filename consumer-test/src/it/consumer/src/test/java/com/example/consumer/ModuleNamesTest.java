@@ -1,5 +1,7 @@
 package com.example.consumer;
 
+import io.gradguard.GradGuard;
+
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
