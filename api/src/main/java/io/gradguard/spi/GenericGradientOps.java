@@ -15,7 +15,7 @@ import java.util.List;
  * <p>Non-finite detection uses {@code g * 0}, which is 0 for finite values and NaN otherwise, so it
  * needs no {@code isInfinite} (MXNet lacks one) and cannot overflow.
  */
-public final class GenericGradientOps implements GradientOps {
+final class GenericGradientOps implements GradientOps {
 
     /** The shared instance; the class holds no state. */
     public static final GenericGradientOps INSTANCE = new GenericGradientOps();

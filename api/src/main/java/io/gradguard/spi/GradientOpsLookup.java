@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Finds and caches the {@link GradientOps} for each engine through {@link ServiceLoader}. */
-public final class GradientOpsLookup {
+final class GradientOpsLookup {
 
     private static final Logger logger = LoggerFactory.getLogger(GradientOpsLookup.class);
     private static final Map<String, GradientOps> CACHE = new ConcurrentHashMap<>();

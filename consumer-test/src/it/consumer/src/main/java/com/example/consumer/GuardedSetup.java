@@ -5,9 +5,9 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 
-import io.gradguard.clip.ClipStrategy;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GradGuard;
+import io.gradguard.clip.ClipStrategy;
 
 /** A user's training setup: global-norm clipping at 1, installed by GradGuard. */
 public final class GuardedSetup {
