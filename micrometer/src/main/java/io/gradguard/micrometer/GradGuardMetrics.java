@@ -45,9 +45,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <ul>
  *   <li>{@value #NORM}, a distribution summary of the pre-clip norm of every step whose norm is
- *       finite, with the percentiles (default median, p95 and p99), histogram and buckets the
+ *       finite, with the percentiles (default median, p95 and p99) and histogram buckets the
  *       builder sets; Micrometer computes percentiles and the maximum over a decaying time window
- *       (two minutes by default; a {@code MeterFilter} on the registry can change it);
+ *       (two minutes by default; a {@code MeterFilter} on the registry can change it), the count
+ *       and the sum over the whole run;
  *   <li>{@value #STEPS}, a counter of optimizer steps, applied or skipped;
  *   <li>{@value #CLIPPED}, a counter of applied steps whose gradient the strategy changed (a
  *       skipped step never counts as clipped);
@@ -104,7 +105,6 @@ public final class GradGuardMetrics implements StepObserver, MeterBinder {
 
     private final Tags tags;
     private final double[] percentiles;
-    private final boolean percentileHistogram;
     private final double[] buckets;
     private final List<BoundMeters> bound = new CopyOnWriteArrayList<>();
     private final Object stepLock = new Object();
@@ -115,7 +115,6 @@ public final class GradGuardMetrics implements StepObserver, MeterBinder {
     GradGuardMetrics(GradGuardMetricsBuilder builder) {
         this.tags = Tags.of(GUARD_TAG, builder.name()).and(builder.tags());
         this.percentiles = builder.percentiles();
-        this.percentileHistogram = builder.percentileHistogram();
         this.buckets = builder.buckets();
         this.window = new ClipRateWindow(builder.clipRateWindow());
     }
@@ -242,7 +241,6 @@ public final class GradGuardMetrics implements StepObserver, MeterBinder {
                         .description("Pre-clip global gradient norm of each optimizer step")
                         .tags(tags)
                         .publishPercentiles(percentiles.clone())
-                        .publishPercentileHistogram(percentileHistogram)
                         .serviceLevelObjectives(buckets.clone())
                         .register(registry);
         return new BoundMeters(

@@ -17,7 +17,6 @@ public final class GradGuardMetricsBuilder {
     private String name;
     private Tags tags = Tags.empty();
     private double[] percentiles = {0.5, 0.95, 0.99};
-    private boolean percentileHistogram;
     private double[] buckets = {};
     private int clipRateWindow = 100;
 
@@ -90,23 +89,10 @@ public final class GradGuardMetricsBuilder {
     }
 
     /**
-     * Sets whether {@value GradGuardMetrics#NORM} publishes Micrometer's percentile histogram, for
-     * percentiles aggregated on the server (Prometheus {@code histogram_quantile}); off by default.
-     * Its buckets start at 1, so norms below 1 share one bucket: {@link #optBuckets} places buckets
-     * where the norms of a model are.
-     *
-     * @param enabled whether to publish the histogram
-     * @return this builder
-     */
-    public GradGuardMetricsBuilder optPercentileHistogram(boolean enabled) {
-        this.percentileHistogram = enabled;
-        return this;
-    }
-
-    /**
      * Sets histogram bucket boundaries for {@value GradGuardMetrics#NORM} (Micrometer's service
      * level objectives), for example the clip threshold and a few multiples of it; none by default.
-     * Each bucket counts the norms at or below its boundary.
+     * Each bucket counts the norms at or below its boundary, since the binding. With buckets,
+     * Prometheus shows the norm as a histogram, for {@code histogram_quantile} across runs.
      *
      * @param boundaries finite values above 0
      * @return this builder
@@ -165,10 +151,6 @@ public final class GradGuardMetricsBuilder {
 
     double[] percentiles() {
         return percentiles.clone();
-    }
-
-    boolean percentileHistogram() {
-        return percentileHistogram;
     }
 
     double[] buckets() {
