@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.IdentityHashMap;
@@ -47,7 +48,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *   <li>{@value #NORM}, a distribution summary of the pre-clip norm of every step whose norm is
  *       finite, with the percentiles (default median, p95 and p99) and histogram buckets the
  *       builder sets; Micrometer computes percentiles and the maximum over a decaying time window
- *       (two minutes by default; a {@code MeterFilter} on the registry can change it), the count
+ *       (two minutes unless {@link GradGuardMetricsBuilder#optStatisticsWindow} sets it), the count
  *       and the sum over the whole run;
  *   <li>{@value #STEPS}, a counter of optimizer steps, applied or skipped;
  *   <li>{@value #CLIPPED}, a counter of applied steps whose gradient the strategy changed (a
@@ -66,6 +67,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>Both gauges are NaN before the first step. Steps and alerts are counted in every registry
  * bound at that moment; bind before training starts.
+ *
+ * <p>Like every observer, it makes the guard read each step's report from the device (one transfer
+ * per step).
  *
  * <p>Thread safety: steps and alerts may arrive on the training thread while registries are read,
  * or bound, on others. One instance may observe several guards' steps (they are then counted
@@ -106,6 +110,7 @@ public final class GradGuardMetrics implements StepObserver, MeterBinder {
     private final Tags tags;
     private final double[] percentiles;
     private final double[] buckets;
+    private final Duration statisticsWindow; // null: Micrometer's default
     private final List<BoundMeters> bound = new CopyOnWriteArrayList<>();
     private final Object stepLock = new Object();
     private final ClipRateWindow window; // guarded by stepLock
@@ -116,6 +121,7 @@ public final class GradGuardMetrics implements StepObserver, MeterBinder {
         this.tags = Tags.of(GUARD_TAG, builder.name()).and(builder.tags());
         this.percentiles = builder.percentiles();
         this.buckets = builder.buckets();
+        this.statisticsWindow = builder.statisticsWindow();
         this.window = new ClipRateWindow(builder.clipRateWindow());
     }
 
@@ -236,20 +242,22 @@ public final class GradGuardMetrics implements StepObserver, MeterBinder {
                             .tag(KIND_TAG, kindTag(kind))
                             .register(registry));
         }
-        DistributionSummary norm =
+        DistributionSummary.Builder norm =
                 DistributionSummary.builder(NORM)
                         .description("Pre-clip global gradient norm of each optimizer step")
                         .tags(tags)
                         .publishPercentiles(percentiles.clone())
-                        .serviceLevelObjectives(buckets.clone())
-                        .register(registry);
+                        .serviceLevelObjectives(buckets.clone());
+        if (statisticsWindow != null) {
+            norm.distributionStatisticExpiry(statisticsWindow);
+        }
         return new BoundMeters(
                 registry,
                 counter(registry, STEPS, "Optimizer steps, applied or skipped"),
                 counter(registry, CLIPPED, "Applied optimizer steps whose gradient was clipped"),
                 counter(registry, SKIPPED, "Optimizer steps whose update was skipped"),
                 counter(registry, NON_FINITE, "Optimizer steps with a NaN or infinite gradient"),
-                norm,
+                norm.register(registry),
                 alerts);
     }
 

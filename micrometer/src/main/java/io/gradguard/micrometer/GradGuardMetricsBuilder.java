@@ -2,6 +2,7 @@ package io.gradguard.micrometer;
 
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 
@@ -19,6 +20,7 @@ public final class GradGuardMetricsBuilder {
     private double[] percentiles = {0.5, 0.95, 0.99};
     private double[] buckets = {};
     private int clipRateWindow = 100;
+    private Duration statisticsWindow;
 
     GradGuardMetricsBuilder() {}
 
@@ -112,6 +114,26 @@ public final class GradGuardMetricsBuilder {
     }
 
     /**
+     * Sets the time over which the percentiles and the maximum of {@value GradGuardMetrics#NORM}
+     * are computed (Micrometer's distribution statistic expiry; its default, two minutes, when not
+     * set). Values recorded longer ago drop out. A run whose final scrape should summarize all of
+     * its steps sets a window longer than the run.
+     *
+     * @param window a positive duration
+     * @return this builder
+     * @throws NullPointerException if {@code window} is null
+     * @throws IllegalArgumentException if {@code window} is zero or negative
+     */
+    public GradGuardMetricsBuilder optStatisticsWindow(Duration window) {
+        Objects.requireNonNull(window, "window");
+        if (window.isZero() || window.isNegative()) {
+            throw new IllegalArgumentException("window must be positive, got " + window);
+        }
+        this.statisticsWindow = window;
+        return this;
+    }
+
+    /**
      * Sets the number of optimizer steps over which {@value GradGuardMetrics#CLIP_RATE} is
      * computed; 100 by default, as {@link io.gradguard.observe.ClipRateMonitor}'s window.
      *
@@ -155,6 +177,10 @@ public final class GradGuardMetricsBuilder {
 
     double[] buckets() {
         return buckets.clone();
+    }
+
+    Duration statisticsWindow() {
+        return statisticsWindow;
     }
 
     int clipRateWindow() {

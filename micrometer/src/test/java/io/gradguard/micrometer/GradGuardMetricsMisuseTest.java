@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.List;
 import org.testng.annotations.Test;
 
@@ -100,6 +101,23 @@ public class GradGuardMetricsMisuseTest {
                     "window must be in [1, 1000000]",
                     String.valueOf(w));
         }
+    }
+
+    @Test
+    public void aStatisticsWindowThatIsNotPositiveIsRefused() {
+        for (Duration d : new Duration[] {Duration.ZERO, Duration.ofSeconds(-1)}) {
+            assertMessage(
+                    expectThrows(
+                            IllegalArgumentException.class,
+                            () -> GradGuardMetrics.builder().optStatisticsWindow(d)),
+                    "window must be positive",
+                    d.toString());
+        }
+        assertMessage(
+                expectThrows(
+                        NullPointerException.class,
+                        () -> GradGuardMetrics.builder().optStatisticsWindow(null)),
+                "window");
     }
 
     @Test

@@ -11,11 +11,14 @@ import io.gradguard.observe.ClipRateMonitor;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MockClock;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.distribution.CountAtBucket;
 import io.micrometer.core.instrument.distribution.HistogramSnapshot;
 import io.micrometer.core.instrument.distribution.ValueAtPercentile;
+import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
 import java.util.Set;
@@ -179,6 +182,38 @@ public class GradGuardMetricsTest {
                         .takeSnapshot()
                         .percentileValues();
         assertEquals(b.length, 0);
+    }
+
+    @Test
+    public void theMaximumDecaysAfterTheStatisticsWindowUnlessItIsLonger() {
+        MockClock clock = new MockClock();
+        MeterRegistry registry = new SimpleMeterRegistry(SimpleConfig.DEFAULT, clock);
+        GradGuardMetrics.of("short").bindTo(registry);
+        GradGuardMetrics.builder()
+                .setName("long")
+                .optStatisticsWindow(Duration.ofHours(1))
+                .build()
+                .bindTo(registry);
+        for (String guard : new String[] {"short", "long"}) {
+            registry.get(GradGuardMetrics.NORM)
+                    .tag(GradGuardMetrics.GUARD_TAG, guard)
+                    .summary()
+                    .record(7);
+        }
+        // Micrometer's default window is two minutes; after three, the value is gone from it.
+        clock.add(Duration.ofMinutes(3));
+        assertEquals(
+                registry.get(GradGuardMetrics.NORM)
+                        .tag(GradGuardMetrics.GUARD_TAG, "short")
+                        .summary()
+                        .max(),
+                0.0);
+        assertEquals(
+                registry.get(GradGuardMetrics.NORM)
+                        .tag(GradGuardMetrics.GUARD_TAG, "long")
+                        .summary()
+                        .max(),
+                7.0);
     }
 
     @Test
