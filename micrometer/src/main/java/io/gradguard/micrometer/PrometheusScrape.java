@@ -23,7 +23,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <pre>{@code
  * PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
- * GradGuardMetrics.of("churn-lstm").bindTo(registry);  // and register it on the guard
+ * GradGuardMetrics metrics = GradGuardMetrics.of("churn-lstm");
+ * metrics.bindTo(registry);           // and optObserver(metrics) on the guard
  * // ... train ...
  * PrometheusScrape.write(registry, Path.of("gradguard.prom"));
  * }</pre>
