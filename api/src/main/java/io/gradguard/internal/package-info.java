@@ -1,5 +1,6 @@
 /**
  * Helpers shared by GradGuard's own packages. Public only because Java packages cannot share
- * otherwise: not API, no compatibility promise, and no engine module uses it.
+ * otherwise: not API, no compatibility promise, and only GradGuard's own modules use it (no engine
+ * module does).
  */
 package io.gradguard.internal;

@@ -1,5 +1,6 @@
 package io.gradguard.micrometer;
 
+import io.gradguard.internal.WindowSizes;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import java.time.Duration;
@@ -13,7 +14,7 @@ import java.util.Objects;
 public final class GradGuardMetricsBuilder {
 
     /** The largest clip-rate window, as for the monitors' windows: one million steps. */
-    static final int MAX_WINDOW = 1_000_000;
+    static final int MAX_WINDOW = WindowSizes.MAX;
 
     private String name;
     private Tags tags = Tags.empty();
@@ -142,11 +143,7 @@ public final class GradGuardMetricsBuilder {
      * @throws IllegalArgumentException if {@code window} is outside [1, 1000000]
      */
     public GradGuardMetricsBuilder optClipRateWindow(int window) {
-        if (window < 1 || window > MAX_WINDOW) {
-            throw new IllegalArgumentException(
-                    "window must be in [1, " + MAX_WINDOW + "], got " + window);
-        }
-        this.clipRateWindow = window;
+        this.clipRateWindow = WindowSizes.check("window", window);
         return this;
     }
 

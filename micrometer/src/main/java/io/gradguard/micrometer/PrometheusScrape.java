@@ -1,18 +1,11 @@
 package io.gradguard.micrometer;
 
+import io.gradguard.internal.AtomicFile;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Objects;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes what a Prometheus server would scrape from a registry to a file, for example the final
@@ -30,8 +23,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * }</pre>
  */
 public final class PrometheusScrape {
-
-    private static final int NAME_ATTEMPTS = 16;
 
     private PrometheusScrape() {}
 
@@ -52,58 +43,7 @@ public final class PrometheusScrape {
         Objects.requireNonNull(registry, "registry");
         Objects.requireNonNull(file, "file");
         String text = registry.scrape();
-        replace(file.toAbsolutePath(), text.getBytes(StandardCharsets.UTF_8));
+        AtomicFile.write(file, text.getBytes(StandardCharsets.UTF_8));
         return text;
-    }
-
-    private static void replace(Path target, byte[] content) throws IOException {
-        Path tmp;
-        try {
-            tmp = createTemporary(target);
-        } catch (IOException e) {
-            throw new IOException("cannot write " + target + ": " + e, e);
-        }
-        try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer bytes = ByteBuffer.wrap(content);
-                while (bytes.hasRemaining()) {
-                    out.write(bytes);
-                }
-                out.force(true);
-            }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } catch (IOException e) {
-            throw new IOException("cannot write " + target + ": " + e, e);
-        } finally {
-            try {
-                Files.deleteIfExists(tmp); // renamed away on success
-            } catch (IOException e) {
-                // The temporary file stays; the outcome of the write is already decided.
-            }
-        }
-    }
-
-    /**
-     * Creates an empty {@code <name>.<random>.tmp} beside {@code target} with the permissions of a
-     * new file, which the renamed file keeps ({@link Files#createTempFile} would make it readable
-     * by its owner only, and a metrics collector often runs as another user).
-     */
-    private static Path createTemporary(Path target) throws IOException {
-        String prefix = target.getFileName() + ".";
-        for (int attempt = 1; ; attempt++) {
-            long random = ThreadLocalRandom.current().nextLong();
-            Path tmp = target.resolveSibling(prefix + Long.toUnsignedString(random, 36) + ".tmp");
-            try {
-                return Files.createFile(tmp);
-            } catch (FileAlreadyExistsException e) {
-                if (attempt == NAME_ATTEMPTS) {
-                    throw e;
-                }
-            }
-        }
     }
 }
