@@ -8,7 +8,6 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -17,13 +16,10 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
-import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import ai.djl.translate.Batchifier;
 import ai.djl.util.Pair;
 import io.gradguard.ClipStrategy;
 import io.gradguard.ClippingTrainingListener;
@@ -190,7 +186,7 @@ public class Float16ConversionPyTorchTest {
         GuardedOptimizer optimizer = (GuardedOptimizer) config.getOptimizer();
         boolean moved = false;
         for (int step = 0; step < 30 && !moved; step++) {
-            trainOneStep(trainer, step, inputShape, labelShape);
+            RandomSteps.step(trainer, 5 + step, inputShape, labelShape, DataType.FLOAT16);
             for (Pair<String, Parameter> pair : model.getBlock().getParameters()) {
                 NDArray value = pair.getValue().getArray();
                 float[] master =
@@ -219,27 +215,6 @@ public class Float16ConversionPyTorchTest {
                                 .toFloatArray();
                 assertEquals(value.toFloatArray(), written, pair.getKey() + " from its master");
             }
-        }
-    }
-
-    private static void trainOneStep(
-            Trainer trainer, int step, Shape inputShape, Shape labelShape) {
-        try (NDManager manager = trainer.getManager().newSubManager()) {
-            manager.getEngine().setRandomSeed(5 + step);
-            NDArray x = manager.randomNormal(inputShape).toType(DataType.FLOAT16, false);
-            NDArray y = manager.randomNormal(labelShape).toType(DataType.FLOAT16, false);
-            Batch batch =
-                    new Batch(
-                            manager,
-                            new NDList(x),
-                            new NDList(y),
-                            (int) inputShape.get(0),
-                            Batchifier.STACK,
-                            Batchifier.STACK,
-                            0,
-                            1);
-            EasyTrain.trainBatch(trainer, batch);
-            trainer.step();
         }
     }
 
