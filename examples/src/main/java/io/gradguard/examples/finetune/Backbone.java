@@ -58,14 +58,14 @@ final class Backbone {
     }
 
     /**
-     * Returns the directory of the pretrained backbone for an engine, training and saving it first
-     * if it is not there yet.
+     * Trains and saves the pretrained backbone for an engine into {@code dir}, unless {@code
+     * backbone-0000.params} is there already.
      *
      * @param engine the DJL engine name
      * @param dir the directory that holds (or will hold) {@code backbone-0000.params}
      * @param data the data, whose pretext task the backbone learns
      * @param seed the seed of the initial weights
-     * @return {@code dir}
+     * @return whether it was trained now (false: it was there)
      * @throws IOException if the model cannot be saved
      * @throws MalformedModelException never for a model this method writes
      */
