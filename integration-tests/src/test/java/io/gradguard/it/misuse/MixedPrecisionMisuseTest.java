@@ -28,7 +28,8 @@ import org.testng.annotations.Test;
 /**
  * {@link MixedPrecision#toFloat16} refuses what it cannot do well, with a message that says what to
  * do instead, and changes nothing: no trainer, a trainer without a guard, an engine without float16
- * training, a model not yet initialized, a guard that already processed a batch.
+ * training, a model not yet initialized, a guard that already processed a batch, a parameter that
+ * is neither float32 nor float16.
  */
 public class MixedPrecisionMisuseTest {
 
@@ -66,6 +67,32 @@ public class MixedPrecisionMisuseTest {
     public void aGuardThatProcessedABatchIsRefused() {
         String message = refusal("PyTorch", MixedPrecisionMisuseTest::guarded, true, true);
         assertTrue(message.contains("before the first training batch"), message);
+    }
+
+    @Test
+    public void aFloat64ParameterIsRefusedByName() {
+        try (Model model = Model.newInstance("float64", Device.cpu(), "PyTorch")) {
+            model.setDataType(DataType.FLOAT64);
+            model.setBlock(Linear.builder().setUnits(1).build());
+            Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.1f)).build();
+            try (Trainer trainer = model.newTrainer(guarded(sgd))) {
+                trainer.initialize(new Shape(2, 3));
+                IllegalArgumentException e =
+                        expectThrows(
+                                IllegalArgumentException.class,
+                                () -> MixedPrecision.toFloat16(trainer));
+                assertTrue(e.getMessage().startsWith("Parameter "), e.getMessage());
+                assertTrue(e.getMessage().contains("float64"), e.getMessage());
+                model.getBlock()
+                        .getParameters()
+                        .forEach(
+                                p ->
+                                        assertTrue(
+                                                p.getValue().getArray().getDataType()
+                                                        == DataType.FLOAT64,
+                                                p.getKey()));
+            }
+        }
     }
 
     private static DefaultTrainingConfig guarded(Optimizer sgd) {
