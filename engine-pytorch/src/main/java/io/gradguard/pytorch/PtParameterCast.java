@@ -27,7 +27,8 @@ final class PtParameterCast {
     /**
      * Casts the arrays in place.
      *
-     * @throws IllegalArgumentException if an array is null, of another engine, or has a gradient
+     * @throws IllegalArgumentException if the list, an array or the type is null, or an array is of
+     *     another engine
      */
     static void castInPlace(TorchScriptOps module, List<NDArray> parameters, DataType type) {
         if (parameters == null) {
