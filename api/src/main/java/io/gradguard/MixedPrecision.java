@@ -65,10 +65,11 @@ import java.util.Set;
  *
  * Only the PyTorch engine can train float16 through DJL (MXNet cannot create float16 parameters);
  * the conversion changes each tensor in place ({@code p.data = p.half()}, see the PyTorch engine
- * module), which no engine-neutral DJL call can do. DJL's {@code LSTM} in float16 fails in oneDNN
- * ("could not create a primitive descriptor") unless float16 initial states are passed: call it
- * with {@code new NDList(input, h0, c0)}, where {@code h0} and {@code c0} are float16 zeros of
- * shape {@code (layers × directions, batch, stateSize)}. A float16 model needs float16 inputs.
+ * module), which no engine-neutral DJL call can do. DJL's {@code LSTM} called with its input alone
+ * builds float32 zero states, and a float16 LSTM then fails in the engine (a dtype mismatch, or in
+ * oneDNN "could not create a primitive descriptor"): call it with {@code new NDList(input, h0,
+ * c0)}, where {@code h0} and {@code c0} are float16 zeros of shape {@code (layers × directions,
+ * batch, stateSize)}. A float16 model needs float16 inputs.
  */
 public final class MixedPrecision {
 
