@@ -135,6 +135,15 @@ class GradGuardOps(torch.nn.Module):
         for g in grads:
             g.clamp_(-limit, limit)
 
+    @torch.jit.export
+    def set_data_(self, params: List[Tensor], values: List[Tensor]):
+        """Makes each parameter hold the matching value, its dtype included, like ``p.data = v``
+        in Python: the tensor keeps its identity (the modules and handles that refer to it), its
+        ``requires_grad`` flag and its autograd role; its storage, dtype and strides become the
+        value's. The value should be a fresh tensor that nothing else modifies."""
+        for i in range(len(params)):
+            torch.ops.aten.set_data(params[i], values[i])
+
     def forward(self, grads: List[Tensor]) -> Tensor:
         """Returns the 0-d float32 L2 norm of all gradients (so the module has a forward)."""
         return torch.linalg.vector_norm(torch.stack(self._float_norms(grads, 2.0)), 2.0)

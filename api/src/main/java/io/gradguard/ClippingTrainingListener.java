@@ -178,6 +178,11 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
         return gate;
     }
 
+    /** Returns the number of training batches processed for the current trainer. */
+    long batchesSeen() {
+        return runner.counters().batchesSeen;
+    }
+
     /** Returns whether this guard skips or refuses non-finite steps itself. */
     boolean handlesNonFiniteSteps() {
         return settings.policy() != NonFinitePolicy.PROPAGATE;

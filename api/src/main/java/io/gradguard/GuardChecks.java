@@ -1,6 +1,7 @@
 package io.gradguard;
 
 import ai.djl.TrainingDivergedException;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.Trainer;
@@ -9,6 +10,7 @@ import io.gradguard.clip.ClipStrategy;
 import io.gradguard.event.AlertEvent;
 import io.gradguard.internal.SingleOwner;
 import io.gradguard.internal.TrackedScale;
+import io.gradguard.internal.TrainableParameters;
 import io.gradguard.scale.LossScaler;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,6 +73,32 @@ final class GuardChecks {
                             + " DJL cannot initialize float16 parameters there. Use the PyTorch"
                             + " engine for float16.");
         }
+    }
+
+    /**
+     * Logs a WARN when loss scaling is on and every trainable parameter is float32: such a run
+     * trains in float32 with a large loss scale, which buys nothing (float32 gradients do not
+     * underflow) and only risks overflow. Host-only: reads the arrays' data types.
+     *
+     * @return whether the warning was logged
+     */
+    static boolean warnScalingFloat32(GuardSettings settings, TrainableParameters parameters) {
+        if (!settings.scaler().isEnabled() || parameters.size() == 0) {
+            return false;
+        }
+        for (NDArray value : parameters.primaryValues()) {
+            if (value.getDataType() != DataType.FLOAT32) {
+                return false;
+            }
+        }
+        logger.warn(
+                "Loss scaling is on (scale {}) but all {} trainable parameters are float32, so"
+                        + " the model trains in float32 and the scale only risks overflow. Convert"
+                        + " the model with MixedPrecision.toFloat16(trainer) after"
+                        + " trainer.initialize(...), or build the guard without a loss scaler.",
+                settings.scaler().scale(),
+                parameters.size());
+        return true;
     }
 
     /**

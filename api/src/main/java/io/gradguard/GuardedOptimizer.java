@@ -1,5 +1,6 @@
 package io.gradguard;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -9,6 +10,7 @@ import io.gradguard.internal.TrackedScale;
 import io.gradguard.scale.LossScaler;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -47,9 +49,10 @@ import org.slf4j.LoggerFactory;
  * or clipped. Its gradient is discarded and it trains from the next step on.
  *
  * <p>Master weights: the float32 master of a float16 weight is taken from the weight at its first
- * update and is the truth from then on; each update writes the float16 weight from it. A change
- * made to a float16 weight in place outside the optimizer is therefore overwritten at the next
- * update, unless {@link #resyncMasterWeights()} is called after it.
+ * update, unless {@link MixedPrecision#toFloat16} set it from the float32 value the weight had
+ * before its conversion, and is the truth from then on; each update writes the float16 weight from
+ * it. A change made to a float16 weight in place outside the optimizer is therefore overwritten at
+ * the next update, unless {@link #resyncMasterWeights()} is called after it.
  *
  * <p>Usually installed by {@link GradGuard#trainingConfig}.
  */
@@ -70,6 +73,7 @@ public final class GuardedOptimizer extends Optimizer {
      * @param delegate the optimizer that performs real updates
      * @param listener the listener whose decisions to follow
      */
+    @SuppressWarnings("this-escape") // the gate only keeps the reference for MixedPrecision
     public GuardedOptimizer(Optimizer delegate, ClippingTrainingListener listener) {
         super(new PassThroughBuilder());
         this.delegate = Objects.requireNonNull(delegate, "delegate");
@@ -78,7 +82,7 @@ public final class GuardedOptimizer extends Optimizer {
         }
         this.gate = Objects.requireNonNull(listener, "listener").gate();
         this.scaler = listener.getLossScaler();
-        gate.attachOptimizer();
+        gate.attachOptimizer(this);
     }
 
     /**
@@ -138,6 +142,35 @@ public final class GuardedOptimizer extends Optimizer {
         masters.clear();
     }
 
+    /**
+     * Returns the float32 master weight this optimizer holds for a float16 parameter on a device:
+     * the array its updates start from. The array belongs to the optimizer; read it (for example to
+     * save float32 weights at the end of a mixed-precision run), do not modify or close it.
+     *
+     * @param parameterId the parameter's id ({@code Parameter.getId()})
+     * @param device the device of the parameter's copy
+     * @return the master, or empty if none is held (a float32 parameter, or a float16 one not yet
+     *     updated nor converted by {@link MixedPrecision#toFloat16})
+     */
+    public Optional<NDArray> getMasterWeight(String parameterId, Device device) {
+        return Optional.ofNullable(masters.get(masterKey(parameterId, device)));
+    }
+
+    /**
+     * Sets the float32 master of a parameter on one device, replacing (and closing) any master it
+     * had; the optimizer owns {@code master} from then on.
+     */
+    void seedMaster(String parameterId, Device device, NDArray master) {
+        NDArray previous = masters.put(masterKey(parameterId, device), master);
+        if (previous != null && previous != master) {
+            previous.close();
+        }
+    }
+
+    private static String masterKey(String parameterId, Device device) {
+        return parameterId + '@' + device;
+    }
+
     private void warnUnguarded(String parameterId) {
         if (!unguardedLogged) {
             unguardedLogged = true;
@@ -164,7 +197,7 @@ public final class GuardedOptimizer extends Optimizer {
     }
 
     private void updateThroughMaster(String parameterId, NDArray weight, NDArray grad) {
-        String key = parameterId + '@' + weight.getDevice();
+        String key = masterKey(parameterId, weight.getDevice());
         NDArray master =
                 masters.computeIfAbsent(
                         key,

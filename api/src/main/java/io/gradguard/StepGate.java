@@ -32,6 +32,7 @@ final class StepGate {
     private GradientOps ops = GradientOps.generic();
     private boolean zeroAfterApply;
     private boolean optimizerAttached;
+    private GuardedOptimizer optimizer;
     private long updateCalls;
     private final Set<String> admittedThisStep = new HashSet<>();
     private final Set<String> zeroedThisStep = new HashSet<>();
@@ -76,8 +77,14 @@ final class StepGate {
         return zeroAfterApply;
     }
 
-    void attachOptimizer() {
+    void attachOptimizer(GuardedOptimizer attached) {
         optimizerAttached = true;
+        optimizer = attached;
+    }
+
+    /** Returns the last optimizer attached to this gate, or {@code null}. */
+    GuardedOptimizer optimizer() {
+        return optimizer;
     }
 
     boolean optimizerAttached() {

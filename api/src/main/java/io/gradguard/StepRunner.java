@@ -53,6 +53,7 @@ final class StepRunner {
     private LossFaultRecorder faultRecorder;
     private Batch lastBatch;
     private boolean floorAlerted;
+    private boolean float32ScalingWarned;
 
     StepRunner(GuardSettings settings, StepGate gate, ReportPublisher publisher) {
         this.settings = settings;
@@ -103,6 +104,10 @@ final class StepRunner {
         }
         if (binding == null) {
             binding = GuardBinding.bind(settings, gate, trainer);
+            if (!float32ScalingWarned) {
+                float32ScalingWarned =
+                        GuardChecks.warnScalingFloat32(settings, binding.parameters());
+            }
         }
         if (counters.stepExpected && gate.updateCalls() == counters.updatesAtLastBatch) {
             throw new IllegalStateException(GuardChecks.STEP_NOT_CALLED);

@@ -252,7 +252,15 @@ public final class TrainableParameters {
         return store.getValue(p, devices[deviceIndex], true);
     }
 
-    private static ParameterStore parameterStore(Trainer trainer) {
+    /**
+     * Returns the trainer's parameter store, which holds each parameter's copy on every training
+     * device. DJL keeps it private; it is read through reflection.
+     *
+     * @param trainer the trainer
+     * @return its parameter store
+     * @throws IllegalStateException if this DJL version does not allow the access
+     */
+    public static ParameterStore parameterStore(Trainer trainer) {
         try {
             Field field = Trainer.class.getDeclaredField("parameterStore");
             field.setAccessible(true);

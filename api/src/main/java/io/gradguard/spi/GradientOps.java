@@ -2,6 +2,7 @@ package io.gradguard.spi;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
 import java.util.List;
 
 /**
@@ -161,6 +162,24 @@ public interface GradientOps {
     default boolean prepareAccumulation(List<NDArray> parameters) {
         return !parameters.isEmpty()
                 && "PyTorch".equals(parameters.get(0).getManager().getEngine().getEngineName());
+    }
+
+    /**
+     * Changes the data type of parameter arrays in place, keeping each array's identity: every
+     * block, parameter store and native module that refers to an array sees the new type, and a
+     * trainable array stays trainable. Each array's values are rounded once to {@code type}. Call
+     * it before the first backward pass: a gradient of the old type is not converted.
+     *
+     * <p>The default throws: DJL's public API can only make new arrays of another type, which the
+     * blocks that hold the old ones would not see. The PyTorch module implements it.
+     *
+     * @param parameters the parameter arrays (not their gradients)
+     * @param type the new data type
+     * @throws UnsupportedOperationException if the engine cannot change a type in place
+     */
+    default void castParametersInPlace(List<NDArray> parameters, DataType type) {
+        throw new UnsupportedOperationException(
+                name() + " gradient ops cannot change a parameter's data type in place");
     }
 
     /**

@@ -205,6 +205,19 @@ public final class PtGradientOps implements GradientOps {
     }
 
     /**
+     * {@inheritDoc}
+     *
+     * <p>One call of the scripted {@code set_data_} ({@code p.data = v} in Python) for all arrays;
+     * see {@link PtParameterCast} for the DJL 0.35.1 detail it relies on.
+     *
+     * @throws IllegalArgumentException if an array is null or of another engine
+     */
+    @Override
+    public void castParametersInPlace(List<NDArray> parameters, DataType type) {
+        PtParameterCast.castInPlace(module, parameters, type);
+    }
+
+    /**
      * Clips the gradients in place to a global p-norm in one call, as {@code
      * torch.nn.utils.clip_grad_norm_}: with {@code N} the {@link #totalNorm total norm}, every
      * gradient is multiplied by {@code min(1, maxNorm / (N + 1e-6))}. Gradients below the bound are

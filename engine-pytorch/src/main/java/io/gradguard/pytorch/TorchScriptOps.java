@@ -42,6 +42,7 @@ final class TorchScriptOps {
     static final String NON_FINITE_FLAG = "non_finite_flag";
     static final String ZERO = "zero_";
     static final String CLAMP = "clamp_";
+    static final String SET_DATA = "set_data_";
 
     private static final TorchScriptOps SHARED = new TorchScriptOps();
 

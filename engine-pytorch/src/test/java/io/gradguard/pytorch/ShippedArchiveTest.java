@@ -50,7 +50,8 @@ public class ShippedArchiveTest {
                         TorchScriptOps.UNSCALE_AND_CHECK,
                         TorchScriptOps.NON_FINITE_FLAG,
                         TorchScriptOps.ZERO,
-                        TorchScriptOps.CLAMP);
+                        TorchScriptOps.CLAMP,
+                        TorchScriptOps.SET_DATA);
         for (String method : methods) {
             assertTrue(
                     code.contains("  def " + method + "(self"), method + " is not in the archive");
