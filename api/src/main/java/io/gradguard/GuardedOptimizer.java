@@ -1,10 +1,12 @@
 package io.gradguard;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.optimizer.Optimizer;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -47,7 +49,10 @@ import org.slf4j.LoggerFactory;
  * <p>Master weights: the float32 master of a float16 weight is taken from the weight at its first
  * update and is the truth from then on; each update writes the float16 weight from it. A change
  * made to a float16 weight in place outside the optimizer is therefore overwritten at the next
- * update, unless {@link #resyncMasterWeights()} is called after it.
+ * update, unless {@link #resyncMasterWeights()} is called after it. The masters, with the wrapped
+ * optimizer's moments and update counts, are saved and restored by {@link
+ * ClippingTrainingListener#saveState} and {@link ClippingTrainingListener#loadState}, so that a
+ * resumed run does not rebuild them from the rounded float16 weights.
  *
  * <p>Usually installed by {@link GradGuard#trainingConfig}.
  */
@@ -76,7 +81,7 @@ public final class GuardedOptimizer extends Optimizer {
         }
         this.gate = Objects.requireNonNull(listener, "listener").gate();
         this.scaler = listener.getLossScaler();
-        gate.attachOptimizer();
+        gate.attachOptimizer(this);
     }
 
     /**
@@ -136,6 +141,22 @@ public final class GuardedOptimizer extends Optimizer {
         masters.clear();
     }
 
+    /** Returns the key of a parameter's master weight on a device. */
+    static String masterKey(String parameterId, Device device) {
+        return parameterId + '@' + device;
+    }
+
+    /** Returns the float32 master weights by {@link #masterKey}, live and unmodifiable. */
+    Map<String, NDArray> masterWeights() {
+        return Collections.unmodifiableMap(masters);
+    }
+
+    /** Replaces every master weight by those given, keyed by {@link #masterKey}. */
+    void replaceMasterWeights(Map<String, NDArray> restored) {
+        resyncMasterWeights();
+        masters.putAll(restored);
+    }
+
     private void warnUnguarded(String parameterId) {
         if (!unguardedLogged) {
             unguardedLogged = true;
@@ -162,7 +183,7 @@ public final class GuardedOptimizer extends Optimizer {
     }
 
     private void updateThroughMaster(String parameterId, NDArray weight, NDArray grad) {
-        String key = parameterId + '@' + weight.getDevice();
+        String key = masterKey(parameterId, weight.getDevice());
         NDArray master =
                 masters.computeIfAbsent(
                         key,

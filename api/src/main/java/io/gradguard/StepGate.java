@@ -31,7 +31,7 @@ final class StepGate {
     private Map<String, List<NDArray>> parameterArrays = Map.of();
     private GradientOps ops = GradientOps.generic();
     private boolean zeroAfterApply;
-    private boolean optimizerAttached;
+    private GuardedOptimizer optimizer;
     private long updateCalls;
     private final Set<String> admittedThisStep = new HashSet<>();
     private final Set<String> zeroedThisStep = new HashSet<>();
@@ -76,12 +76,17 @@ final class StepGate {
         return zeroAfterApply;
     }
 
-    void attachOptimizer() {
-        optimizerAttached = true;
+    void attachOptimizer(GuardedOptimizer attached) {
+        optimizer = attached;
     }
 
     boolean optimizerAttached() {
-        return optimizerAttached;
+        return optimizer != null;
+    }
+
+    /** Returns the optimizer attached last, or null if none is. */
+    GuardedOptimizer optimizer() {
+        return optimizer;
     }
 
     long updateCalls() {
