@@ -48,18 +48,38 @@ final class ResumableRun {
     static final Set<Integer> FLOAT32_FAULT_WINDOWS = Set.of(3, 4, 11, 17);
     static final String NAME = "ckpt";
 
-    /** The optimizers the runs use. */
+    /** The optimizers the runs use (NAG and after: DJL's PyTorch engine lacks their updates). */
     enum Kind {
         ADAMW,
-        SGD_MOMENTUM;
+        SGD_MOMENTUM,
+        NAG,
+        RMSPROP_CENTERED,
+        ADAGRAD,
+        ADADELTA;
 
         Optimizer build() {
-            return this == ADAMW
-                    ? Optimizer.adamW().optLearningRateTracker(Tracker.fixed(0.01f)).build()
-                    : Optimizer.sgd()
-                            .setLearningRateTracker(Tracker.fixed(0.002f))
-                            .optMomentum(0.9f)
-                            .build();
+            return switch (this) {
+                case ADAMW ->
+                        Optimizer.adamW().optLearningRateTracker(Tracker.fixed(0.01f)).build();
+                case SGD_MOMENTUM ->
+                        Optimizer.sgd()
+                                .setLearningRateTracker(Tracker.fixed(0.002f))
+                                .optMomentum(0.9f)
+                                .build();
+                case NAG ->
+                        Optimizer.nag()
+                                .setLearningRateTracker(Tracker.fixed(0.002f))
+                                .setMomentum(0.9f)
+                                .build();
+                case RMSPROP_CENTERED ->
+                        Optimizer.rmsprop()
+                                .optLearningRateTracker(Tracker.fixed(0.002f))
+                                .optCentered(true)
+                                .build();
+                case ADAGRAD ->
+                        Optimizer.adagrad().optLearningRateTracker(Tracker.fixed(0.01f)).build();
+                case ADADELTA -> Optimizer.adadelta().build();
+            };
         }
     }
 
