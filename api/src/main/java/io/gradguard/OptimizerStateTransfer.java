@@ -48,32 +48,28 @@ final class OptimizerStateTransfer {
             }
         }
         Map<String, Integer> counts = new TreeMap<>();
-        DjlOptimizerState.updateCounts(delegate)
-                .forEach((id, count) -> counts.put(nameOf(names, id), count));
+        for (Map.Entry<String, Integer> e : DjlOptimizerState.updateCounts(delegate).entrySet()) {
+            counts.put(nameOf(names, e.getKey()), e.getValue());
+        }
         List<SavedArray> arrays = new ArrayList<>();
         for (String slot : DjlOptimizerState.slots(kind)) {
-            DjlOptimizerState.slot(delegate, slot)
-                    .forEach(
-                            (id, perDevice) ->
-                                    perDevice.forEach(
-                                            (device, array) ->
-                                                    arrays.add(
-                                                            saved(
-                                                                    slot,
-                                                                    nameOf(names, id),
-                                                                    device,
-                                                                    array))));
+            for (Map.Entry<String, Map<Device, NDArray>> perParameter :
+                    DjlOptimizerState.slot(delegate, slot).entrySet()) {
+                String name = nameOf(names, perParameter.getKey());
+                for (Map.Entry<Device, NDArray> e : perParameter.getValue().entrySet()) {
+                    arrays.add(saved(slot, name, e.getKey(), e.getValue()));
+                }
+            }
         }
-        optimizer
-                .masterWeights()
-                .forEach(
-                        (key, master) -> {
-                            Device device = master.getDevice();
-                            String suffix = GuardedOptimizer.masterKey("", device);
-                            String id = key.substring(0, key.length() - suffix.length());
-                            String name = nameOf(names, id);
-                            arrays.add(saved(OptimizerState.MASTER_SLOT, name, device, master));
-                        });
+        for (Map.Entry<String, NDArray> e : optimizer.masterWeights().entrySet()) {
+            NDArray master = e.getValue();
+            Device device = master.getDevice();
+            String key = e.getKey();
+            String id =
+                    key.substring(
+                            0, key.length() - GuardedOptimizer.masterKey("", device).length());
+            arrays.add(saved(OptimizerState.MASTER_SLOT, nameOf(names, id), device, master));
+        }
         arrays.sort(
                 Comparator.comparing(SavedArray::slot)
                         .thenComparing(SavedArray::parameter)
