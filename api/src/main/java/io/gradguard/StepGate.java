@@ -35,6 +35,7 @@ final class StepGate {
     private long updateCalls;
     private final Set<String> admittedThisStep = new HashSet<>();
     private final Set<String> zeroedThisStep = new HashSet<>();
+    private boolean appliedThisStep;
 
     StepDecision decision() {
         return decision;
@@ -45,6 +46,19 @@ final class StepGate {
         decided = true;
         admittedThisStep.clear();
         zeroedThisStep.clear();
+        appliedThisStep = false;
+    }
+
+    /** Returns true at the first applied update since the listener's last decision, then false. */
+    synchronized boolean firstApplyOfStep() {
+        boolean first = !appliedThisStep;
+        appliedThisStep = true;
+        return first;
+    }
+
+    /** Returns the ids of the parameters the current decision covers. */
+    Set<String> guardedIds() {
+        return parameterArrays.keySet();
     }
 
     /**

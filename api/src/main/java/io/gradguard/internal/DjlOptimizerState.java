@@ -24,9 +24,9 @@ import java.util.Optional;
  * by name:
  *
  * <ul>
- *   <li>{@code Optimizer.updateCounts} ({@code Map<String, Integer>}, per parameter id) and {@code
+ *   <li>{@code Optimizer.updateCounts} ({@code Map<String, Integer>}, per parameter id), {@code
  *       Optimizer.numUpdate} ({@code int}, the largest count so far, which DJL's optimizers use as
- *       the step {@code t});
+ *       the step {@code t}) and {@code Optimizer.beginNumUpdate} ({@code int});
  *   <li>per optimizer class, its {@code Map<String, Map<Device, NDArray>>} state fields (parameter
  *       id, then device): see {@link #slots(String)}.
  * </ul>
@@ -42,6 +42,7 @@ public final class DjlOptimizerState {
 
     private static final String COUNTS = "updateCounts";
     private static final String NUM_UPDATE = "numUpdate";
+    private static final String BEGIN = "beginNumUpdate";
 
     /** A supported optimizer class, its stable name and its state fields. */
     private record Kind(Class<? extends Optimizer> type, String name, List<String> slots) {}
@@ -143,6 +144,30 @@ public final class DjlOptimizerState {
     }
 
     /**
+     * Sets the step {@code t} that every parameter updated in the coming step will see: DJL gives
+     * each update {@code t = max(numUpdate, its own count)} and raises {@code numUpdate} as it
+     * goes, in the order of its parameter store's hash map, keyed by per-process ids. A parameter
+     * whose count lags (frozen for some steps, unfrozen late) therefore gets {@code t} or {@code t
+     * + 1} depending on that order, which differs between processes. Raising {@code numUpdate}
+     * first to its value at the end of the step gives every parameter the {@code t} it gets when it
+     * comes after a leading parameter, whatever the order. Parameters updated in lock step see the
+     * same {@code t} as without this call.
+     *
+     * @param optimizer any DJL optimizer
+     * @param ids the parameters the coming step updates
+     */
+    public static void advanceStep(Optimizer optimizer, Iterable<String> ids) {
+        Map<String, Integer> counts = updateCounts(optimizer);
+        int begin = (Integer) get(field(Optimizer.class, BEGIN, int.class), optimizer);
+        int end = numUpdate(optimizer);
+        for (String id : ids) {
+            Integer count = counts.get(id);
+            end = Math.max(end, (count == null ? begin : count) + 1);
+        }
+        setNumUpdate(optimizer, end);
+    }
+
+    /**
      * Checks that every field this class reads exists with the type it expects, for each supported
      * optimizer.
      *
@@ -151,6 +176,7 @@ public final class DjlOptimizerState {
     public static void checkFields() {
         field(Optimizer.class, COUNTS, Map.class);
         field(Optimizer.class, NUM_UPDATE, int.class);
+        field(Optimizer.class, BEGIN, int.class);
         for (Kind kind : KINDS) {
             for (String slot : kind.slots()) {
                 Field f = field(kind.type(), slot, Map.class);
