@@ -58,6 +58,29 @@ public class DjlOptimizerStatePinTest {
         assertEquals(DjlOptimizerState.updateCounts(adamW).get("id"), Integer.valueOf(4));
     }
 
+    @Test
+    public void advancingTheStepMakesTheCountIndependentOfTheUpdateOrder() {
+        // By hand: 'lead' has trained 5 steps (numUpdate 5), 'late' has just been unfrozen. DJL's
+        // updateCount gives t = max(numUpdate, own count) and raises numUpdate as it goes, so
+        // 'late' sees t = 5 if updated first and t = 6 if updated after 'lead'. After advanceStep
+        // both orders give 6 to both.
+        assertEquals(steps(false, List.of("lead", "late")), List.of(6, 6));
+        assertEquals(steps(false, List.of("late", "lead")), List.of(5, 6));
+        assertEquals(steps(true, List.of("lead", "late")), List.of(6, 6));
+        assertEquals(steps(true, List.of("late", "lead")), List.of(6, 6));
+    }
+
+    /** Runs one step updating {@code order}; returns the t each update saw, in that order. */
+    private static List<Integer> steps(boolean advance, List<String> order) {
+        Custom optimizer = new Custom();
+        DjlOptimizerState.updateCounts(optimizer).put("lead", 5);
+        DjlOptimizerState.setNumUpdate(optimizer, 5);
+        if (advance) {
+            DjlOptimizerState.advanceStep(optimizer, List.of("lead", "late"));
+        }
+        return order.stream().map(optimizer::count).toList();
+    }
+
     /** A user's optimizer: its state is unknown, so it has no kind. */
     private static final class Custom extends Optimizer {
         Custom() {
@@ -66,6 +89,10 @@ public class DjlOptimizerStatePinTest {
 
         @Override
         public void update(String parameterId, NDArray weight, NDArray grad) {}
+
+        int count(String parameterId) {
+            return updateCount(parameterId);
+        }
 
         private static final class Builder extends OptimizerBuilder<Builder> {
             @Override
