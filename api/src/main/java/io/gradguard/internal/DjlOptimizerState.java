@@ -16,6 +16,7 @@ import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The state that DJL's optimizers keep in memory and never save, reached through their private
@@ -204,7 +205,20 @@ public final class DjlOptimizerState {
                                                 + kind));
     }
 
+    /** Opened fields, by owner and name: a fixed, small set (the pinned fields). */
+    private static final Map<String, Field> FIELDS = new ConcurrentHashMap<>();
+
     private static Field field(Class<?> owner, String name, Class<?> type) {
+        Field cached = FIELDS.get(owner.getName() + '.' + name);
+        if (cached != null) {
+            return cached;
+        }
+        Field field = open(owner, name, type);
+        FIELDS.put(owner.getName() + '.' + name, field);
+        return field;
+    }
+
+    private static Field open(Class<?> owner, String name, Class<?> type) {
         Field field;
         try {
             field = owner.getDeclaredField(name);
