@@ -197,6 +197,8 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
     /**
      * Returns a snapshot of this listener's training state. With {@link ReportMode#ON_DEMAND}, a
      * report not yet read is read first (one synchronization) so that the statistics are complete.
+     * The snapshot does not hold the optimizer's state; {@link #saveState} writes that to a file of
+     * its own.
      *
      * @return the state
      * @throws IllegalStateException inside an accumulation window, or after a batch whose {@code
