@@ -15,6 +15,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
+import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
@@ -49,6 +50,11 @@ public class OptimizerStateMismatchTest {
         return model;
     }
 
+    /** Trains {@code steps} batches with plain {@code Trainer.step()}. */
+    private static void train(Trainer trainer, int steps) {
+        train(trainer, null, steps);
+    }
+
     private static void train(Trainer trainer, ClippingTrainingListener guard, int steps) {
         try (NDManager manager = trainer.getManager().newSubManager()) {
             for (int i = 0; i < steps; i++) {
@@ -65,7 +71,11 @@ public class OptimizerStateMismatchTest {
                                 0,
                                 1);
                 GuardedTraining.trainBatch(trainer, batch);
-                GuardedTraining.step(trainer, guard);
+                if (guard == null) {
+                    trainer.step();
+                } else {
+                    GuardedTraining.step(trainer, guard);
+                }
             }
         }
     }
@@ -198,6 +208,54 @@ public class OptimizerStateMismatchTest {
         }
         assertFalse(Files.exists(dir.resolve("run-gradguard.properties")));
         assertFalse(Files.exists(dir.resolve("run-gradguard-optimizer.bin")));
+    }
+
+    @Test
+    public void withoutAGuardedOptimizerNoStateIsSavedAndSavedStateIsNotDropped() throws Exception {
+        Path dir = Files.createTempDirectory("gradguard-mismatch");
+        saveTrained(dir);
+        Path companion = dir.resolve("run-gradguard-optimizer.bin");
+        assertTrue(Files.exists(companion));
+        // A listener alone (clipping, PROPAGATE) beside DJL's own optimizer keeps no optimizer
+        // state: saving under the same name removes the earlier file rather than leave it to be
+        // mistaken for this checkpoint's.
+        ClippingTrainingListener alone =
+                ClippingTrainingListener.builder()
+                        .setStrategy(ClipStrategy.globalNorm(1f))
+                        .optNonFinitePolicy(NonFinitePolicy.PROPAGATE)
+                        .build();
+        try (Model model = model();
+                Trainer trainer = model.newTrainer(plainConfig(alone))) {
+            trainer.initialize(new Shape(4, 3));
+            alone.saveState(dir, "run");
+            assertFalse(Files.exists(companion));
+        }
+        // Saved optimizer state loaded where no GuardedOptimizer can take it is refused at the
+        // first batch, not dropped.
+        saveTrained(dir);
+        ClippingTrainingListener other =
+                ClippingTrainingListener.builder()
+                        .setStrategy(ClipStrategy.globalNorm(1f))
+                        .optNonFinitePolicy(NonFinitePolicy.PROPAGATE)
+                        .build();
+        try (Model model = model()) {
+            model.load(dir, "run");
+            other.loadState(dir, "run");
+            try (Trainer trainer = model.newTrainer(plainConfig(other))) {
+                trainer.initialize(new Shape(4, 3));
+                InvalidCheckpointException e =
+                        expectThrows(InvalidCheckpointException.class, () -> train(trainer, 1));
+                assertTrue(
+                        e.getMessage().contains("not a GuardedOptimizer wired to this listener"),
+                        e.getMessage());
+            }
+        }
+    }
+
+    private static DefaultTrainingConfig plainConfig(ClippingTrainingListener guard) {
+        return new DefaultTrainingConfig(Loss.l2Loss())
+                .optOptimizer(Optimizer.adamW().build())
+                .addTrainingListeners(guard);
     }
 
     /** An optimizer DJL does not ship: {@code w -= g / 2}. */
