@@ -6,7 +6,9 @@ import ai.djl.training.listener.TrainingListenerAdapter;
 import io.gradguard.clip.ClipStrategy;
 import io.gradguard.clip.StatefulClipStrategy;
 import io.gradguard.scale.LossScaler;
+import io.gradguard.internal.AtomicFile;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Optional;
@@ -77,6 +79,17 @@ import java.util.Optional;
  * resume: load the model's parameters before creating the trainer, then load this state before the
  * first resumed batch.
  *
+ * <p>When the trainer's optimizer is a {@link GuardedOptimizer} wired to this listener (as {@link
+ * GradGuard#trainingConfig} installs it), the same call also saves the state that DJL keeps in
+ * memory and {@code model.save} drops: the wrapped optimizer's update counts and state arrays
+ * (Adam's and AdamW's moments, SGD's and Nag's momentum, RmsProp's, Adagrad's and Adadelta's
+ * accumulators) and the float32 master weights of float16 parameters, as raw bytes keyed by
+ * parameter name and device, in a versioned, checksummed companion file. A run resumed from it
+ * continues bit for bit as the uninterrupted run would have. That state is reached through private
+ * fields of DJL's optimizers, pinned to DJL 0.35.1; an optimizer of any other class (a subclass
+ * included) is refused by {@code saveState} with an {@link IllegalStateException} rather than saved
+ * without its state.
+ *
  * <pre>{@code
  * model.save(dir, "run");                 guard.saveState(dir, "run");
  * // later, in a new process:
@@ -91,6 +104,7 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
     private final ReportPublisher publisher;
     private final StepRunner runner;
     private GuardCheckpoint resumeCounters;
+    private OptimizerCheckpoint optimizerState = new OptimizerCheckpoint();
 
     ClippingTrainingListener(GuardSettings settings) {
         this.settings = settings;
@@ -191,6 +205,8 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
     /**
      * Returns a snapshot of this listener's training state. With {@link ReportMode#ON_DEMAND}, a
      * report not yet read is read first (one synchronization) so that the statistics are complete.
+     * The snapshot does not hold the optimizer's state; {@link #saveState} writes that to a file of
+     * its own.
      *
      * @return the state
      * @throws IllegalStateException inside an accumulation window, or after a batch whose {@code
@@ -227,38 +243,61 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
 
     /**
      * Writes {@link #checkpoint()} to {@code dir/name-gradguard.properties}, beside the {@code
-     * name-NNNN.params} file of DJL's {@code model.save(dir, name)}. The file is replaced
+     * name-NNNN.params} file of DJL's {@code model.save(dir, name)}, and, when the trainer's
+     * optimizer is a {@link GuardedOptimizer} wired to this listener, the optimizer's state to
+     * {@code dir/name-gradguard-optimizer.bin} (see the class comment). Each file is replaced
      * atomically through a temporary file of its own in {@code dir}: a crash or a concurrent save
-     * to the same name leaves one complete checkpoint, the previous one or a new one, and no
-     * temporary file.
+     * to the same name leaves complete files and no temporary file; the optimizer file is written
+     * first and records a checksum of the guard file, so that a pair not written by one call is
+     * refused on load. Without a guarded optimizer, an optimizer file of that name is deleted.
      *
      * @param dir an existing directory
      * @param name the checkpoint name, a file name without separators
-     * @return the file written
+     * @return the guard state file written
      * @throws IOException naming the file if it cannot be written
-     * @throws IllegalStateException where {@link #checkpoint()} refuses
+     * @throws IllegalStateException where {@link #checkpoint()} refuses, or if the guarded
+     *     optimizer's state cannot be saved (an optimizer other than DJL's Adam, AdamW, Sgd, Nag,
+     *     RmsProp, Adagrad and Adadelta; DJL internals other than those of version 0.35.1); nothing
+     *     is written then
      */
     public Path saveState(Path dir, String name) throws IOException {
         Path file = GuardStateFile.resolve(dir, name);
-        GuardStateFile.write(checkpoint(), file);
+        byte[] guardState = GuardStateFile.bytes(checkpoint());
+        optimizerState.save(
+                gate.optimizer(),
+                runner.trainer(),
+                OptimizerStateFile.resolve(dir, name),
+                OptimizerStateFile.crc(guardState));
+        AtomicFile.write(file, guardState);
         return file;
     }
 
     /**
      * Reads {@code dir/name-gradguard.properties} and {@link #restore(GuardCheckpoint) restores}
-     * it.
+     * it; reads {@code dir/name-gradguard-optimizer.bin} if present and puts it into the guarded
+     * optimizer as soon as the optimizer and the model's parameters exist (now, or at the first
+     * training batch). A missing optimizer file is not an error (checkpoints saved without a
+     * guarded optimizer have none) but is logged as a WARN when a guarded optimizer then resumes
+     * without its state.
      *
      * @param dir the directory given to {@link #saveState}
      * @param name the checkpoint name given to {@link #saveState}
-     * @throws IOException if the file cannot be read (for example {@code NoSuchFileException})
-     * @throws InvalidCheckpointException if the file is empty, truncated, corrupt, of another
-     *     format version, holds an invalid value, or does not fit this listener; nothing is
-     *     restored then
+     * @throws IOException if a file cannot be read (for example {@code NoSuchFileException})
+     * @throws InvalidCheckpointException if a file is empty, truncated, corrupt, of another format
+     *     version, holds an invalid value, does not fit this listener, or the two files come from
+     *     different saves; nothing is restored then. The optimizer's state is checked against the
+     *     optimizer and the model when it is put into the optimizer (an optimizer of another kind,
+     *     a parameter the model does not have, another shape or data type): such a refusal is
+     *     thrown by this method or at the first training batch, after the listener's own state was
+     *     restored
      * @throws IllegalStateException inside an accumulation window
      */
     public void loadState(Path dir, String name) throws IOException {
         Path file = GuardStateFile.resolve(dir, name);
-        GuardCheckpoint checkpoint = GuardStateFile.read(file);
+        byte[] guardState = Files.readAllBytes(file);
+        GuardCheckpoint checkpoint = GuardStateFile.read(file, guardState);
+        OptimizerCheckpoint loaded = new OptimizerCheckpoint();
+        loaded.load(OptimizerStateFile.resolve(dir, name), OptimizerStateFile.crc(guardState));
         try {
             restore(checkpoint);
         } catch (InvalidCheckpointException e) {
@@ -266,6 +305,8 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
         } catch (IllegalArgumentException e) {
             throw new InvalidCheckpointException(file, e.getMessage(), e);
         }
+        optimizerState = loaded;
+        optimizerState.applyWhenReady(gate.optimizer(), runner.trainer(), false);
     }
 
     private void restoreCounters(GuardCheckpoint c) {
@@ -286,6 +327,9 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
     /** {@inheritDoc} */
     @Override
     public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+        if (optimizerState.waiting()) {
+            optimizerState.applyWhenReady(gate.optimizer(), trainer, true);
+        }
         runner.onBatch(trainer, batchData, this);
     }
 

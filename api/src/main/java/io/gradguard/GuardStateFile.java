@@ -119,9 +119,14 @@ final class GuardStateFile {
      * @throws IOException naming {@code file} if it cannot be written
      */
     static void write(GuardCheckpoint checkpoint, Path file) throws IOException {
+        AtomicFile.write(file, bytes(checkpoint));
+    }
+
+    /** Returns the complete content of the file for a checkpoint, checksum line included. */
+    static byte[] bytes(GuardCheckpoint checkpoint) {
         String body = encode(checkpoint);
         String text = body + CHECKSUM + '=' + crc(body.getBytes(StandardCharsets.US_ASCII)) + '\n';
-        AtomicFile.write(file, text.getBytes(StandardCharsets.US_ASCII));
+        return text.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Returns the file's lines above the checksum line. */
@@ -160,7 +165,11 @@ final class GuardStateFile {
 
     /** Reads and validates a file written by {@link #write}. */
     static GuardCheckpoint read(Path file) throws IOException {
-        byte[] bytes = Files.readAllBytes(file);
+        return read(file, Files.readAllBytes(file));
+    }
+
+    /** Validates the content {@code bytes} read from {@code file}. */
+    static GuardCheckpoint read(Path file, byte[] bytes) throws IOException {
         if (bytes.length == 0) {
             throw new InvalidCheckpointException(file, "the file is empty");
         }

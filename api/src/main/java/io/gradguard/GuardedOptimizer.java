@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.optimizer.Optimizer;
 import io.gradguard.internal.TrackedScale;
 import io.gradguard.scale.LossScaler;
+import io.gradguard.internal.DjlOptimizerState;
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -52,7 +54,18 @@ import org.slf4j.LoggerFactory;
  * update, unless {@link MixedPrecision#toFloat16} set it from the float32 value the weight had
  * before its conversion, and is the truth from then on; each update writes the float16 weight from
  * it. A change made to a float16 weight in place outside the optimizer is therefore overwritten at
- * the next update, unless {@link #resyncMasterWeights()} is called after it.
+ * the next update, unless {@link #resyncMasterWeights()} is called after it. The masters, with the
+ * wrapped optimizer's moments and update counts, are saved and restored by {@link
+ * ClippingTrainingListener#saveState} and {@link ClippingTrainingListener#loadState}, so that a
+ * resumed run does not rebuild them from the rounded float16 weights.
+ *
+ * <p>Step count: DJL's optimizers use the largest update count so far as the step {@code t} and
+ * raise it while updating parameters in the order of a hash map keyed by per-process ids, so a
+ * parameter that started training late (gradual unfreezing) could see {@code t} or {@code t + 1}
+ * depending on the process. Before the first update of an applied step, this decorator raises that
+ * count to its value at the end of the step, so every parameter of the step sees the same {@code
+ * t}, in every process (through DJL 0.35.1's private fields; parameters updated in lock step see
+ * what they saw without it).
  *
  * <p>Usually installed by {@link GradGuard#trainingConfig}.
  */
@@ -66,6 +79,7 @@ public final class GuardedOptimizer extends Optimizer {
     private final LossScaler scaler;
     private final AtomicLong refusals = new AtomicLong();
     private volatile boolean unguardedLogged;
+    private volatile boolean stepCountPinned = true;
 
     /**
      * Wraps an optimizer so that a listener's decisions apply to it.
@@ -117,6 +131,9 @@ public final class GuardedOptimizer extends Optimizer {
                     warnUnguarded(parameterId);
                     return;
                 }
+                if (gate.firstApplyOfStep()) {
+                    advanceStepCount();
+                }
                 if (weight.getDataType() == DataType.FLOAT16) {
                     updateThroughMaster(parameterId, weight, grad);
                 } else {
@@ -167,8 +184,38 @@ public final class GuardedOptimizer extends Optimizer {
         }
     }
 
-    private static String masterKey(String parameterId, Device device) {
+    /** Returns the key of a parameter's master weight on a device. */
+    static String masterKey(String parameterId, Device device) {
         return parameterId + '@' + device;
+    }
+
+    /** Returns the float32 master weights by {@link #masterKey}, live and unmodifiable. */
+    Map<String, NDArray> masterWeights() {
+        return Collections.unmodifiableMap(masters);
+    }
+
+    /** Replaces every master weight by those given, keyed by {@link #masterKey}. */
+    void replaceMasterWeights(Map<String, NDArray> restored) {
+        resyncMasterWeights();
+        masters.putAll(restored);
+    }
+
+    /**
+     * Gives every parameter updated in this step the same step {@code t}, whatever the order in
+     * which DJL updates them (see {@link DjlOptimizerState#advanceStep}); without it, a parameter
+     * unfrozen late would see a {@code t} that depends on per-process parameter ids, and a resumed
+     * run could not repeat the uninterrupted one. Host-only. If DJL's fields cannot be reached
+     * (another DJL version), warns once and leaves DJL's order-dependent count.
+     */
+    private void advanceStepCount() {
+        if (stepCountPinned) {
+            try {
+                DjlOptimizerState.advanceStep(delegate, gate.guardedIds());
+            } catch (IllegalStateException e) {
+                stepCountPinned = false;
+                logger.warn("{} Update counts are left to DJL.", e.getMessage());
+            }
+        }
     }
 
     private void warnUnguarded(String parameterId) {

@@ -31,11 +31,11 @@ final class StepGate {
     private Map<String, List<NDArray>> parameterArrays = Map.of();
     private GradientOps ops = GradientOps.generic();
     private boolean zeroAfterApply;
-    private boolean optimizerAttached;
     private GuardedOptimizer optimizer;
     private long updateCalls;
     private final Set<String> admittedThisStep = new HashSet<>();
     private final Set<String> zeroedThisStep = new HashSet<>();
+    private boolean appliedThisStep;
 
     StepDecision decision() {
         return decision;
@@ -46,6 +46,19 @@ final class StepGate {
         decided = true;
         admittedThisStep.clear();
         zeroedThisStep.clear();
+        appliedThisStep = false;
+    }
+
+    /** Returns true at the first applied update since the listener's last decision, then false. */
+    synchronized boolean firstApplyOfStep() {
+        boolean first = !appliedThisStep;
+        appliedThisStep = true;
+        return first;
+    }
+
+    /** Returns the ids of the parameters the current decision covers. */
+    Set<String> guardedIds() {
+        return parameterArrays.keySet();
     }
 
     /**
@@ -78,17 +91,16 @@ final class StepGate {
     }
 
     void attachOptimizer(GuardedOptimizer attached) {
-        optimizerAttached = true;
         optimizer = attached;
     }
 
-    /** Returns the last optimizer attached to this gate, or {@code null}. */
-    GuardedOptimizer optimizer() {
-        return optimizer;
+    boolean optimizerAttached() {
+        return optimizer != null;
     }
 
-    boolean optimizerAttached() {
-        return optimizerAttached;
+    /** Returns the optimizer attached last, or null if none is. */
+    GuardedOptimizer optimizer() {
+        return optimizer;
     }
 
     long updateCalls() {

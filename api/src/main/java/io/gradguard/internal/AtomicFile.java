@@ -1,7 +1,9 @@
 package io.gradguard.internal;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -37,6 +39,21 @@ public final class AtomicFile {
      *     then unchanged
      */
     public static void write(Path target, byte[] content) throws IOException {
+        write(target, out -> out.write(content));
+    }
+
+    /**
+     * Writes what {@code content} writes to {@code target}, replacing it atomically, without
+     * holding it all in memory. The temporary file is gone when this method returns, whether it
+     * succeeded or not.
+     *
+     * @param target the file to write; its directory must exist and be writable
+     * @param content writes the complete new content to the stream it is given (and does not close
+     *     it)
+     * @throws IOException naming {@code target} if it cannot be written; the previous content is
+     *     then unchanged
+     */
+    public static void write(Path target, Content content) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path tmp;
         try {
@@ -45,12 +62,11 @@ public final class AtomicFile {
             throw failure(target, e);
         }
         try {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer bytes = ByteBuffer.wrap(content);
-                while (bytes.hasRemaining()) {
-                    out.write(bytes);
-                }
-                out.force(true);
+            try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(channel));
+                content.writeTo(out);
+                out.flush();
+                channel.force(true);
             }
             try {
                 Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE);
@@ -82,6 +98,19 @@ public final class AtomicFile {
                 }
             }
         }
+    }
+
+    /** The content of a file, written to a stream. */
+    @FunctionalInterface
+    public interface Content {
+
+        /**
+         * Writes the content.
+         *
+         * @param out the stream to write to; not to be closed
+         * @throws IOException if writing fails
+         */
+        void writeTo(OutputStream out) throws IOException;
     }
 
     private static IOException failure(Path target, IOException cause) {

@@ -36,12 +36,12 @@ import org.testng.annotations.Test;
  * and listener, ends bit-identical to the uninterrupted run, with the same step reports (loss scale
  * included) and the same final listener state.
  *
- * <p>The run: micro-batches of 4, windows of 2 (accumulation), SGD without momentum (DJL does not
- * save optimizer state, see {@link #adamMomentsAreNotSavedByDjl}), global-norm clipping that fires,
- * and a dynamic loss scaler (2^10, growth every 3 clean windows, hysteresis 2) with overflows in
- * windows 3, 4, 11 and 12: the scale has changed before either checkpoint, the growth tracker is 2
- * at window 10, and the hysteresis counter is 1 at window 12, so the overflow of window 12 backs
- * off only if the counter was restored.
+ * <p>The run: micro-batches of 4, windows of 2 (accumulation), SGD without momentum (optimizer
+ * state: see {@link #adamResumesExactlyFromItsSavedState}), global-norm clipping that fires, and a
+ * dynamic loss scaler (2^10, growth every 3 clean windows, hysteresis 2) with overflows in windows
+ * 3, 4, 11 and 12: the scale has changed before either checkpoint, the growth tracker is 2 at
+ * window 10, and the hysteresis counter is 1 at window 12, so the overflow of window 12 backs off
+ * only if the counter was restored.
  */
 public abstract class ResumeKit {
 
@@ -184,16 +184,15 @@ public abstract class ResumeKit {
     }
 
     @Test
-    public void adamMomentsAreNotSavedByDjl() throws IOException {
+    public void adamResumesExactlyFromItsSavedState() throws IOException {
         // DJL's model.save writes parameters only; Adam's moments and update counts live in
-        // private fields of the optimizer. A resumed Adam run restarts them and drifts away.
+        // private fields of the optimizer, which saveState writes to its optimizer file (see
+        // OptimizerResumeKit for a resume without that file).
         Outcome whole = segment(0, total(), null, false, false, ResumeKit::adam);
         Path dir = Files.createTempDirectory("gradguard-resume");
         segment(0, 10 * WINDOW, dir, false, false, ResumeKit::adam);
         Outcome second = segment(10 * WINDOW, total(), dir, false, true, ResumeKit::adam);
-        assertTrue(
-                ClippingEndToEndKit.distance(second.weights(), whole.weights()) > 0,
-                "if DJL starts saving optimizer state, resume with Adam becomes exact");
+        ClippingEndToEndKit.assertBitIdentical(second.weights(), whole.weights());
         assertEquals(second.state().step(), whole.state().step());
         assertEquals(second.state().epoch(), whole.state().epoch());
         // By hand: 48 micro-batches in windows of 2 are 24 optimizer steps; the injected loss

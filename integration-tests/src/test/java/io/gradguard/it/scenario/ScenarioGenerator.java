@@ -67,8 +67,9 @@ final class ScenarioGenerator {
             PlannedFault fault = r.nextInt(4) == 0 ? fault(r, accumulation) : null;
             windows.add(new WindowPlan(layers, fault));
         }
-        // DJL saves no optimizer state: resume is exact for plain SGD only.
-        int checkpoint = !adam && r.nextInt(5) < 2 ? 1 + r.nextInt(count - 1) : -1;
+        // The guard saves Adam's moments and update counts with its own state: resume is exact
+        // with either optimizer.
+        int checkpoint = r.nextInt(5) < 2 ? 1 + r.nextInt(count - 1) : -1;
         return new ScenarioSpec(
                 seed,
                 model,

@@ -1,0 +1,254 @@
+package io.gradguard;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Parameter;
+import ai.djl.training.Trainer;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.util.Pair;
+import io.gradguard.OptimizerState.SavedArray;
+import io.gradguard.internal.DjlOptimizerState;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Takes an {@link OptimizerState} from a {@link GuardedOptimizer} and puts one back, translating
+ * between DJL's per-process parameter ids and the parameters' names in the trainer's block.
+ */
+final class OptimizerStateTransfer {
+
+    private OptimizerStateTransfer() {}
+
+    /**
+     * Copies the optimizer's state to the host.
+     *
+     * @param trainer the trainer the optimizer updates, or null if none has run yet
+     * @throws IllegalStateException if the wrapped optimizer's state cannot be saved (not one of
+     *     DJL's supported optimizers, or state for a parameter that the model does not name)
+     */
+    static OptimizerState capture(GuardedOptimizer optimizer, Trainer trainer) {
+        Optimizer delegate = optimizer.getDelegate();
+        String kind =
+                DjlOptimizerState.kindOf(delegate)
+                        .orElseThrow(() -> new IllegalStateException(unsupported(delegate)));
+        Map<String, String> names = new HashMap<>();
+        if (trainer != null) {
+            for (Pair<String, Parameter> pair : trainer.getModel().getBlock().getParameters()) {
+                names.putIfAbsent(pair.getValue().getId(), pair.getKey());
+            }
+        }
+        Map<String, Integer> counts = new TreeMap<>();
+        for (Map.Entry<String, Integer> e : DjlOptimizerState.updateCounts(delegate).entrySet()) {
+            counts.put(nameOf(names, e.getKey()), e.getValue());
+        }
+        List<SavedArray> arrays = new ArrayList<>();
+        for (String slot : DjlOptimizerState.slots(kind)) {
+            for (Map.Entry<String, Map<Device, NDArray>> perParameter :
+                    DjlOptimizerState.slot(delegate, slot).entrySet()) {
+                String name = nameOf(names, perParameter.getKey());
+                for (Map.Entry<Device, NDArray> e : perParameter.getValue().entrySet()) {
+                    arrays.add(saved(slot, name, e.getKey(), e.getValue()));
+                }
+            }
+        }
+        for (Map.Entry<String, NDArray> e : optimizer.masterWeights().entrySet()) {
+            NDArray master = e.getValue();
+            Device device = master.getDevice();
+            String key = e.getKey();
+            String id =
+                    key.substring(
+                            0, key.length() - GuardedOptimizer.masterKey("", device).length());
+            arrays.add(saved(OptimizerState.MASTER_SLOT, nameOf(names, id), device, master));
+        }
+        arrays.sort(
+                Comparator.comparing(SavedArray::slot)
+                        .thenComparing(SavedArray::parameter)
+                        .thenComparing(a -> a.device().toString()));
+        return new OptimizerState(kind, DjlOptimizerState.numUpdate(delegate), counts, arrays);
+    }
+
+    /**
+     * Replaces the optimizer's state with {@code state}, all or nothing: every array is checked
+     * against the parameter it belongs to and created before anything is replaced.
+     *
+     * @param file the file the state was read from, for messages
+     * @throws InvalidCheckpointException if the state does not fit the optimizer or the model
+     */
+    static void apply(
+            OptimizerState state, Path file, GuardedOptimizer optimizer, Trainer trainer) {
+        Optimizer delegate = optimizer.getDelegate();
+        String kind =
+                DjlOptimizerState.kindOf(delegate)
+                        .orElseThrow(
+                                () ->
+                                        new InvalidCheckpointException(
+                                                file,
+                                                "it holds the state of a '"
+                                                        + state.kind()
+                                                        + "' optimizer, but "
+                                                        + unsupported(delegate)));
+        if (!kind.equals(state.kind())) {
+            throw new InvalidCheckpointException(
+                    file,
+                    "it holds the state of a '"
+                            + state.kind()
+                            + "' optimizer, but the trainer's optimizer is '"
+                            + kind
+                            + "'");
+        }
+        Map<String, Parameter> byName = parametersByName(trainer, file);
+        Map<String, Integer> counts = new HashMap<>();
+        state.updateCounts()
+                .forEach((name, count) -> counts.put(parameter(byName, name, file).getId(), count));
+        List<Device> devices = Arrays.asList(trainer.getDevices());
+        Map<String, Map<String, Map<Device, NDArray>>> slots = new HashMap<>();
+        Map<String, NDArray> masters = new HashMap<>();
+        List<NDArray> created = new ArrayList<>();
+        try {
+            for (SavedArray a : state.arrays()) {
+                Parameter p = parameter(byName, a.parameter(), file);
+                check(a, p, devices, file);
+                NDArray array = create(trainer.getManager(), a);
+                created.add(array);
+                if (OptimizerState.MASTER_SLOT.equals(a.slot())) {
+                    masters.put(GuardedOptimizer.masterKey(p.getId(), a.device()), array);
+                } else {
+                    slots.computeIfAbsent(a.slot(), s -> new HashMap<>())
+                            .computeIfAbsent(p.getId(), id -> new ConcurrentHashMap<>())
+                            .put(a.device(), array);
+                }
+            }
+        } catch (RuntimeException e) {
+            created.forEach(NDArray::close);
+            throw e;
+        }
+        // Nothing below depends on the file's content: the state is replaced whole.
+        for (String slot : DjlOptimizerState.slots(kind)) {
+            Map<String, Map<Device, NDArray>> live = DjlOptimizerState.slot(delegate, slot);
+            live.clear();
+            live.putAll(slots.getOrDefault(slot, Map.of()));
+        }
+        Map<String, Integer> liveCounts = DjlOptimizerState.updateCounts(delegate);
+        liveCounts.clear();
+        liveCounts.putAll(counts);
+        DjlOptimizerState.setNumUpdate(delegate, state.numUpdate());
+        optimizer.replaceMasterWeights(masters);
+    }
+
+    private static String unsupported(Optimizer delegate) {
+        return "the trainer's optimizer "
+                + delegate.getClass().getName()
+                + " keeps state that GradGuard cannot save or restore: only the state of DJL's "
+                + DjlOptimizerState.supportedKinds()
+                + " optimizers (their exact classes, DJL "
+                + DjlOptimizerState.PINNED_DJL_VERSION
+                + ") is checkpointed";
+    }
+
+    private static String nameOf(Map<String, String> names, String id) {
+        String name = names.get(id);
+        if (name == null) {
+            throw new IllegalStateException(
+                    "The optimizer holds state for parameter id "
+                            + id
+                            + ", which is not a parameter of the guarded trainer's model; its state"
+                            + " cannot be saved by name.");
+        }
+        return name;
+    }
+
+    private static SavedArray saved(String slot, String name, Device device, NDArray array) {
+        return new SavedArray(
+                slot, name, device, array.getDataType(), array.getShape(), array.toByteArray());
+    }
+
+    private static Map<String, Parameter> parametersByName(Trainer trainer, Path file) {
+        Map<String, Parameter> byName = new HashMap<>();
+        for (Pair<String, Parameter> pair : trainer.getModel().getBlock().getParameters()) {
+            Parameter previous = byName.put(pair.getKey(), pair.getValue());
+            if (previous != null && previous != pair.getValue()) {
+                throw new InvalidCheckpointException(
+                        file,
+                        "the model names two parameters '"
+                                + pair.getKey()
+                                + "', so state saved by name cannot be matched to them");
+            }
+        }
+        return byName;
+    }
+
+    private static Parameter parameter(Map<String, Parameter> byName, String name, Path file) {
+        Parameter p = byName.get(name);
+        if (p == null) {
+            throw new InvalidCheckpointException(
+                    file,
+                    "it holds optimizer state for parameter '"
+                            + name
+                            + "', which the model does not have (its parameters: "
+                            + new TreeMap<>(byName).keySet()
+                            + ")");
+        }
+        if (!p.isInitialized()) {
+            throw new InvalidCheckpointException(
+                    file, "parameter '" + name + "' is not initialized; load the model first");
+        }
+        return p;
+    }
+
+    /** Checks an array against its parameter: shape, data type (float32 for float16 ones). */
+    private static void check(SavedArray a, Parameter p, List<Device> devices, Path file) {
+        NDArray weight = p.getArray();
+        String what = "slot '" + a.slot() + "' of parameter '" + a.parameter() + "'";
+        if (!a.shape().equals(weight.getShape())) {
+            throw new InvalidCheckpointException(
+                    file,
+                    what + " has shape " + a.shape() + " but the parameter " + weight.getShape());
+        }
+        boolean master = OptimizerState.MASTER_SLOT.equals(a.slot());
+        boolean half = weight.getDataType() == DataType.FLOAT16;
+        if (master && !half) {
+            throw new InvalidCheckpointException(
+                    file,
+                    what
+                            + " is a float32 master weight, but the parameter is "
+                            + weight.getDataType()
+                            + ", which keeps none");
+        }
+        DataType expected = half ? DataType.FLOAT32 : weight.getDataType();
+        if (a.dataType() != expected) {
+            throw new InvalidCheckpointException(
+                    file,
+                    what
+                            + " is "
+                            + a.dataType()
+                            + " but must be "
+                            + expected
+                            + " for a "
+                            + weight.getDataType()
+                            + " parameter");
+        }
+        if (!devices.contains(a.device())) {
+            throw new InvalidCheckpointException(
+                    file,
+                    what + " was saved on " + a.device() + ", not one of the trainer's " + devices);
+        }
+    }
+
+    private static NDArray create(NDManager trainerManager, SavedArray a) {
+        try (NDManager scope = trainerManager.newSubManager(a.device())) {
+            NDArray array = scope.create(ByteBuffer.wrap(a.data()), a.shape(), a.dataType());
+            array.detach(); // lives as long as the optimizer, like DJL's own state
+            return array;
+        }
+    }
+}
