@@ -39,8 +39,11 @@ import io.gradguard.scale.LossScaler;
  *       alone), publish the {@link StepReport}, and declare divergence after too many skips.
  * </ol>
  *
- * At the end of an epoch an unfinished window is stepped with its own divisor. Every array a step
- * creates lives in a sub-manager of the trainer's manager closed before the step returns.
+ * With a global-norm strategy, steps 4 to 6 are one {@link
+ * io.gradguard.spi.GradientOps#globalNormStep} call (one native call on PyTorch), unless the policy
+ * is ERROR or an observer wants per-parameter norms. At the end of an epoch an unfinished window is
+ * stepped with its own divisor. Every array a step creates lives in a sub-manager of the trainer's
+ * manager closed before the step returns.
  */
 final class StepRunner {
 
