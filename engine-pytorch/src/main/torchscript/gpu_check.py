@@ -7,8 +7,11 @@ Loads engine-pytorch's ``gradguard_ops.pt`` with the torch found on the machine 
      million float32 elements each: 20 x 50000, 100 x 10000 and 1000 x 1000;
   2. checks the other methods on small hand-made inputs (NaN and inf detection, unscaling,
      zeroing, the loss scale update), float16 included;
-  3. times the clip against a device-to-device copy of the same bytes, and against
-     ``clip_grad_norm_`` itself.
+  3. compares the one-call guarded step ``global_norm_step_`` with the same step composed of the
+     module's other methods (unscale_and_check_, non_finite_flag, total_norm, scale_), bit for bit;
+  4. times the clip against a device-to-device copy of the same bytes, and against
+     ``clip_grad_norm_`` itself; and times ``global_norm_step_`` (clip alone, and unscale + check
+     + clip) against the same copy (target: at most 1.5x the copy for the clip alone).
 
 Without CUDA it prints a message and exits 0, unless ``--cpu`` asks for the correctness checks
 on the CPU (the AMP kernels have no CPU version before torch 2.x; those checks are then skipped).
@@ -93,6 +96,75 @@ def check_clip(module, device: torch.device, out: Checker) -> None:
                     "norm %.6g vs %.6g, worst relative gradient error %.2e"
                     % (float(norm), float(ref_norm), worst),
                 )
+
+
+def composed_step(module, grads, inv_scale, recheck, check, multiplier, max_norm, p, loss_flag):
+    """The guarded step made of the module's other methods, as GlobalNormStep.composeWith."""
+    flag = torch.zeros([], dtype=torch.float32, device=grads[0].device)
+    if inv_scale is not None:
+        module.unscale_and_check_(grads, flag, inv_scale)
+        if recheck:
+            again = torch.empty([], dtype=torch.float32, device=grads[0].device)
+            flag = torch.maximum(flag, module.non_finite_flag(grads, again))
+    elif check:
+        module.non_finite_flag(grads, flag)
+    raw = module.total_norm(grads, p, torch.empty([], dtype=torch.float32, device=grads[0].device))
+    norm = raw * multiplier
+    coef = torch.minimum(max_norm / (norm + torch.tensor(1e-6, device=norm.device)), torch.ones_like(norm))
+    module.scale_(grads, coef * multiplier)
+    return torch.stack([norm, coef, (coef < 1).float(), flag, loss_flag.float()])
+
+
+def check_step(module, device: torch.device, out: Checker) -> None:
+    """global_norm_step_ against its composition, bit for bit, over loss scale and multiplier."""
+    grads = random_grads(100, 10000, device, seed=7)
+    one = torch.ones([], dtype=torch.float32, device=device)
+    for inv in (None, 0.5, 4.0):
+        if inv is not None and device.type == "cpu":
+            out.skip("global_norm_step_ 1/S=%s" % inv, "the AMP unscale kernel is CUDA-only here")
+            continue
+        for mult in (1.0, 0.25):
+            for bound in (0.5, 1e6):
+                fused = [g.clone() for g in grads]
+                composed = [g.clone() for g in grads]
+                inv_t = one if inv is None else torch.tensor(inv, device=device)
+                mult_t = torch.tensor(mult, device=device)
+                bound_t = torch.tensor(bound, device=device)
+                packed = torch.empty([5], dtype=torch.float32, device=device)
+                module.global_norm_step_(
+                    fused, inv is not None, inv_t, inv is not None and inv > 1, True,
+                    mult_t, bound_t, 2.0, one * 0, packed)
+                expected = composed_step(
+                    module, composed, None if inv is None else inv_t, inv is not None and inv > 1,
+                    True, mult_t, bound_t, 2.0, one * 0)
+                same = torch.equal(packed, expected) and all(
+                    torch.equal(a, b) for a, b in zip(fused, composed))
+                out.check(
+                    "global_norm_step_ 1/S=%s multiplier=%s maxNorm=%s" % (inv, mult, bound),
+                    same,
+                    "packed %s vs %s" % (packed.tolist(), expected.tolist()))
+
+
+def time_step(module, device: torch.device) -> None:
+    """Times the one-call guarded step against a device-to-device copy of the same bytes."""
+    print()
+    print("%-12s %-16s %10s %10s %10s %10s" % ("grads", "step", "copy ms", "step ms", "step/copy", "target"))
+    one = torch.ones([], dtype=torch.float32, device=device)
+    for count, size in SHAPES:
+        grads = random_grads(count, size, device, seed=count)
+        src = torch.randn(count * size, device=device)
+        dst = torch.empty_like(src)
+        copy_ms = median_ms(lambda: dst.copy_(src))
+        bound = torch.tensor(1e30, device=device)
+        packed = torch.empty([5], dtype=torch.float32, device=device)
+        for label, unscale in (("clip", False), ("unscale+clip", True)):
+            step_ms = median_ms(lambda: module.global_norm_step_(
+                grads, unscale, one, False, True, one, bound, 2.0, one * 0, packed))
+            target = "<= 1.5" if not unscale else "(2.5 bound)"
+            print("%-12s %-16s %10.3f %10.3f %10.2f %10s" % (
+                "%dx%d" % (count, size), label, copy_ms, step_ms, step_ms / copy_ms, target))
+    print("(the clip reads the bytes for the norm, then reads and writes them to scale: 1.5x the")
+    print(" copy's traffic; unscaling adds one more read and write: 2.5x)")
 
 
 def check_small(module, device: torch.device, out: Checker) -> None:
@@ -208,8 +280,10 @@ def main() -> int:
     out = Checker()
     check_small(module, device, out)
     check_clip(module, device, out)
+    check_step(module, device, out)
     if device.type == "cuda":
         time_clip(module, device)
+        time_step(module, device)
     print()
     print("%d check(s) failed" % out.failures if out.failures else "all checks passed")
     return 1 if out.failures else 0

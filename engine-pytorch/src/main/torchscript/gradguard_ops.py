@@ -108,8 +108,7 @@ class GradGuardOps(torch.nn.Module):
         torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale)
         return found_inf
 
-    @torch.jit.export
-    def non_finite_flag(self, grads: List[Tensor], out: Tensor) -> Tensor:
+    def _non_finite(self, grads: List[Tensor], out: Tensor) -> Tensor:
         """Writes 1.0 into the 0-d float32 ``out`` if any gradient element is NaN or infinite,
         else 0.0; returns ``out``."""
         nonempty: List[Tensor] = []
@@ -122,6 +121,48 @@ class GradGuardOps(torch.nn.Module):
         maxima = torch._foreach_norm(nonempty, math.inf)
         finite = torch.isfinite(torch.stack([m.float() for m in maxima])).all()
         return torch.logical_not(finite, out=out)
+
+    @torch.jit.export
+    def non_finite_flag(self, grads: List[Tensor], out: Tensor) -> Tensor:
+        """Writes 1.0 into the 0-d float32 ``out`` if any gradient element is NaN or infinite,
+        else 0.0; returns ``out``."""
+        return self._non_finite(grads, out)
+
+    @torch.jit.export
+    def global_norm_step_(
+        self,
+        grads: List[Tensor],
+        unscale: bool,
+        inv_scale: Tensor,
+        recheck: bool,
+        check: bool,
+        multiplier: Tensor,
+        max_norm: Tensor,
+        p: float,
+        loss_flag: Tensor,
+        out: Tensor,
+    ) -> Tensor:
+        """A whole guarded global-norm step in one call: with ``unscale``, multiplies the gradients
+        in place by ``inv_scale`` and flags NaN or infinity (checking the unscaled values again with
+        ``recheck``); without it, only flags them when ``check``. Then takes the total p-norm times
+        ``multiplier``, the coefficient min(1, max_norm / (norm + 1e-6)), multiplies the gradients
+        in place by coefficient times ``multiplier``, and writes [norm, coef, coef < 1, flag,
+        loss_flag] into the 1-d float32 ``out`` of length 5; returns ``out``. All scalars are 0-d
+        float32 tensors on the gradients' device; a multiplier of 1 changes no bit."""
+        flag = torch.zeros([], dtype=torch.float32, device=grads[0].device)
+        if unscale:
+            torch._amp_foreach_non_finite_check_and_unscale_(grads, flag, inv_scale)
+            if recheck:
+                again = torch.zeros([], dtype=torch.float32, device=grads[0].device)
+                flag = torch.maximum(flag, self._non_finite(grads, again))
+        elif check:
+            self._non_finite(grads, flag)
+        norm = torch.linalg.vector_norm(torch.stack(self._float_norms(grads, p)), p) * multiplier
+        # eps = 1e-6 as in torch.nn.utils.clip_grad_norm_
+        coef = torch.clamp(max_norm / (norm + 1e-6), max=1.0)
+        self._mul_(grads, coef * multiplier)
+        clipped = (coef < 1.0).to(torch.float32)
+        return torch.stack([norm, coef, clipped, flag, loss_flag.to(torch.float32)], out=out)
 
     @torch.jit.export
     def zero_(self, grads: List[Tensor]):

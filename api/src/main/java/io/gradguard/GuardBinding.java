@@ -101,6 +101,9 @@ final class GuardBinding implements AutoCloseable {
     }
 
     private void use(TrainableParameters next) {
+        if (parameters != null && parameters != next) {
+            parameters.releaseHandles();
+        }
         parameters = next;
         boolean nativeAccumulation = true;
         if (settings.accumulationSteps() > 1 && next.size() > 0) {
@@ -114,6 +117,7 @@ final class GuardBinding implements AutoCloseable {
 
     @Override
     public void close() {
+        parameters.releaseHandles();
         if (buffer != null) {
             buffer.close();
             buffer = null;

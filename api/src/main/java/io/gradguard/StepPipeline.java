@@ -7,9 +7,11 @@ import ai.djl.ndarray.NDManager;
 import io.gradguard.clip.ClipContext;
 import io.gradguard.clip.ClipOutcome;
 import io.gradguard.clip.ClipStrategy;
+import io.gradguard.internal.GlobalNormBound;
 import io.gradguard.internal.TrainableParameters;
 import io.gradguard.scale.LossScaler;
 import io.gradguard.spi.DeviceScalars;
+import io.gradguard.spi.GlobalNormStep;
 import io.gradguard.spi.GradientOps;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +19,8 @@ import java.util.List;
 /**
  * The device work of one optimizer step, in the order the listener documents: gather (sum over
  * devices) → unscale and check in one pass → clip with the accumulation divisor folded in. Nothing
- * here reads from the device; {@link #pack()} prepares the one array a caller may read.
+ * here reads from the device; {@link #pack()} prepares the one array a caller may read. A
+ * global-norm strategy runs all of it in one call ({@link #clipGlobalNorm}).
  */
 final class StepPipeline {
 
@@ -32,6 +35,8 @@ final class StepPipeline {
     private NDArray perTensorFlags;
     private NDArray preClipNorms;
     private ClipOutcome outcome;
+    private NDArray packed;
+    private boolean checked;
 
     StepPipeline(NDManager scope, GradientOps ops) {
         this.scope = scope;
@@ -119,9 +124,34 @@ final class StepPipeline {
         outcome = strategy.apply(new ClipContext(ops, grads, weights, names, multiplier, step));
     }
 
+    /**
+     * Unscales and checks (with a scaler), or only checks (with {@code check}), clips by the global
+     * norm with the mean over {@code microBatches} folded in, and packs, all in one {@link
+     * GradientOps#globalNormStep} call: the same values as {@link #unscaleAndCheck}, {@link #clip}
+     * with a global-norm strategy and {@link #pack()}.
+     */
+    void clipGlobalNorm(GlobalNormBound bound, LossScaler scaler, boolean check, int microBatches) {
+        if (grads.isEmpty()) {
+            throw new IllegalStateException("clipGlobalNorm() before gather(): no gradients");
+        }
+        NDArray first = grads.get(0);
+        boolean scaled = scaler.isEnabled();
+        GlobalNormStep step =
+                new GlobalNormStep(
+                        scaled ? scaler.inverseScaleOn(first) : null,
+                        scaled && scaler.inverseScale() > 1f,
+                        check,
+                        microBatches > 1 ? DeviceScalars.fp32(first, 1f / microBatches) : null,
+                        bound.maxNorm(),
+                        bound.normType(),
+                        lossFlag);
+        checked = step.checks();
+        packed = ops.globalNormStep(grads, step);
+    }
+
     /** Returns whether the gradients were checked, so that a skip decision can be made. */
     boolean hasFlag() {
-        return flag != null;
+        return flag != null || checked;
     }
 
     /**
@@ -129,6 +159,9 @@ final class StepPipeline {
      * array, for one read ({@link StepMeasurement#of} decodes it).
      */
     NDArray pack() {
+        if (packed != null) {
+            return packed;
+        }
         if (outcome == null) {
             throw new IllegalStateException("pack() before clip(): the step has no outcome yet");
         }

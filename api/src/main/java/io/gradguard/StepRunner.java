@@ -6,6 +6,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.listener.TrainingListener.BatchData;
 import io.gradguard.clip.NonFiniteGradientException;
+import io.gradguard.internal.GlobalNormBound;
 import io.gradguard.internal.TrackedScale;
 import io.gradguard.scale.LossScaler;
 
@@ -38,8 +39,11 @@ import io.gradguard.scale.LossScaler;
  *       alone), publish the {@link StepReport}, and declare divergence after too many skips.
  * </ol>
  *
- * At the end of an epoch an unfinished window is stepped with its own divisor. Every array a step
- * creates lives in a sub-manager of the trainer's manager closed before the step returns.
+ * With a global-norm strategy, steps 4 to 6 are one {@link
+ * io.gradguard.spi.GradientOps#globalNormStep} call (one native call on PyTorch), unless the policy
+ * is ERROR or an observer wants per-parameter norms. At the end of an epoch an unfinished window is
+ * stepped with its own divisor. Every array a step creates lives in a sub-manager of the trainer's
+ * manager closed before the step returns.
  */
 final class StepRunner {
 
@@ -185,18 +189,7 @@ final class StepRunner {
             if (binding.buffer() != null) {
                 binding.buffer().drainInto(pipeline.ids(), pipeline.gradients());
             }
-            if (scaler.isEnabled()) {
-                pipeline.unscaleAndCheck(scaler);
-            } else if (settings.policy() != NonFinitePolicy.PROPAGATE) {
-                pipeline.check();
-            }
-            if (settings.policy() == NonFinitePolicy.ERROR) {
-                pipeline.locateNonFinite();
-            }
-            if (publisher.wantsParameterNorms()) {
-                pipeline.measurePerParameter(microBatches);
-            }
-            pipeline.clip(settings.strategy(), microBatches, counters.step);
+            runDeviceWork(pipeline, scaler, microBatches);
             NDArray packed = pipeline.pack();
             if (!pipeline.hasFlag() && !publisher.readsEveryStep()) {
                 gate.decide(StepDecision.UNREAD);
@@ -214,6 +207,32 @@ final class StepRunner {
             counters.step++;
         }
         GuardChecks.checkDivergence(counters.consecutiveSkips, settings, gate.decision());
+    }
+
+    /**
+     * Steps 4 and 5 of the class comment: in one ops call for a global-norm strategy when neither
+     * per-parameter flags nor per-parameter norms are needed, otherwise call by call.
+     */
+    private void runDeviceWork(StepPipeline pipeline, LossScaler scaler, int microBatches) {
+        boolean check = settings.policy() != NonFinitePolicy.PROPAGATE;
+        if (settings.strategy() instanceof GlobalNormBound bound
+                && settings.policy() != NonFinitePolicy.ERROR
+                && !publisher.wantsParameterNorms()) {
+            pipeline.clipGlobalNorm(bound, scaler, check, microBatches);
+            return;
+        }
+        if (scaler.isEnabled()) {
+            pipeline.unscaleAndCheck(scaler);
+        } else if (check) {
+            pipeline.check();
+        }
+        if (settings.policy() == NonFinitePolicy.ERROR) {
+            pipeline.locateNonFinite();
+        }
+        if (publisher.wantsParameterNorms()) {
+            pipeline.measurePerParameter(microBatches);
+        }
+        pipeline.clip(settings.strategy(), microBatches, counters.step);
     }
 
     private void decide(StepPipeline pipeline, float[] values, float scaleUsed, int microBatches) {

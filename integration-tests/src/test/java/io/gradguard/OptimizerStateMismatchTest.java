@@ -22,6 +22,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.translate.Batchifier;
 import io.gradguard.OptimizerState.SavedArray;
+import io.gradguard.clip.ClipStrategy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,12 @@
 package io.gradguard.clip;
 
 import ai.djl.ndarray.NDArray;
+import io.gradguard.internal.GlobalNormBound;
 import io.gradguard.internal.StrategyNames;
 import io.gradguard.spi.NormType;
 
 /** {@link ClipStrategy#globalNorm(float, float)}: PyTorch's {@code clip_grad_norm_}. */
-final class GlobalNormClip implements ClipStrategy, StrategyNames.Named {
+final class GlobalNormClip implements ClipStrategy, StrategyNames.Named, GlobalNormBound {
 
     private final float maxNorm;
     private final float normType;
@@ -27,6 +28,16 @@ final class GlobalNormClip implements ClipStrategy, StrategyNames.Named {
     @Override
     public float threshold() {
         return maxNorm;
+    }
+
+    @Override
+    public float maxNorm() {
+        return maxNorm;
+    }
+
+    @Override
+    public float normType() {
+        return normType;
     }
 
     @Override

@@ -24,7 +24,8 @@ import java.util.Set;
  * since. When the trainer trains on several devices, the gradient that the optimizer will use is
  * the sum over devices (DJL's parameter servers add device {@code i} into device 0); {@link
  * #gather} performs that reduction onto the first device and zeroes the other copies, so that the
- * clipped sum is what the optimizer sees.
+ * clipped sum is what the optimizer sees. On one device, the gradient handles are fetched once per
+ * snapshot and reused by every {@link #gather} until {@link #releaseHandles()}.
  */
 public final class TrainableParameters {
 
@@ -33,6 +34,8 @@ public final class TrainableParameters {
     private final List<Parameter> parameters;
     private final Device[] devices;
     private final ParameterStore store;
+    private NDManager handleOwner;
+    private List<NDArray> handles;
 
     private TrainableParameters(
             List<String> names,
@@ -190,6 +193,15 @@ public final class TrainableParameters {
      * @return the gradients, index-aligned with {@link #names()}
      */
     public List<NDArray> gather(NDManager scope, java.util.function.Consumer<NDArray> zeroOthers) {
+        if (store == null && devices.length == 1) {
+            List<NDArray> cached = cachedHandles();
+            if (cached != null) {
+                for (NDArray handle : cached) {
+                    handle.tempAttach(scope);
+                }
+                return new ArrayList<>(cached);
+            }
+        }
         List<NDArray> grads = new ArrayList<>(parameters.size());
         for (Parameter p : parameters) {
             NDArray primary = valueOn(p, 0);
@@ -210,6 +222,47 @@ public final class TrainableParameters {
             grads.add(grad);
         }
         return grads;
+    }
+
+    /**
+     * Returns the gradient handles of a single-device snapshot, fetched once and kept in a manager
+     * of their own until {@link #releaseHandles()}: the engines accumulate into a gradient buffer
+     * in place, so a handle stays valid while the snapshot is current. Returns {@code null}, and
+     * caches nothing, while some parameter has no gradient buffer yet.
+     */
+    private List<NDArray> cachedHandles() {
+        if (handles != null) {
+            return handles;
+        }
+        for (Parameter p : parameters) {
+            if (!p.getArray().hasGradient()) {
+                return null;
+            }
+        }
+        NDManager owner = parameters.get(0).getArray().getManager().newSubManager();
+        owner.setName("gradguard-gradient-handles");
+        List<NDArray> fetched = new ArrayList<>(parameters.size());
+        for (Parameter p : parameters) {
+            NDArray grad = p.getArray().getGradient();
+            grad.attach(owner);
+            fetched.add(grad);
+        }
+        handleOwner = owner;
+        handles = List.copyOf(fetched);
+        return handles;
+    }
+
+    /**
+     * Frees the gradient handles that {@link #gather} keeps between steps (the gradients themselves
+     * stay). Call when this snapshot is replaced or the guard stops; a later {@link #gather}
+     * fetches them again.
+     */
+    public void releaseHandles() {
+        if (handleOwner != null) {
+            handleOwner.close();
+            handleOwner = null;
+            handles = null;
+        }
     }
 
     /**

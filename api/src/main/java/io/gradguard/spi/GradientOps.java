@@ -128,6 +128,22 @@ public interface GradientOps {
     }
 
     /**
+     * Runs a whole guarded global-norm step on the gradients and returns what the host needs of it,
+     * packed for one read: {@code [norm, coef, clipped, flag, lossFlag]}, a 1-D float32 array of
+     * length {@link GlobalNormStep#PACKED_SIZE}. The meaning is {@link GlobalNormStep#composeWith},
+     * which the default runs (several native calls); an implementation that overrides it, in one
+     * native call, must leave bit-identical gradients and return a bit-identical array.
+     *
+     * @param grads gradients on one device, changed in place; at least one
+     * @param step what to do
+     * @return the packed step values, attached to the first gradient's manager
+     * @throws IllegalArgumentException if {@code grads} is empty
+     */
+    default NDArray globalNormStep(List<NDArray> grads, GlobalNormStep step) {
+        return step.composeWith(this, grads);
+    }
+
+    /**
      * Zeroes the gradient buffers of parameters that stopped being trained, so that a stale
      * gradient never returns when they are trained again. Unlike {@link #zeroInPlace}, this takes
      * the parameters themselves, whose gradient may be out of reach of {@code getGradient()} once

@@ -10,6 +10,7 @@ import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 import io.gradguard.spi.Arguments;
 import io.gradguard.spi.DeviceScalars;
+import io.gradguard.spi.GlobalNormStep;
 import io.gradguard.spi.GradientOps;
 import io.gradguard.spi.NormType;
 import java.util.ArrayList;
@@ -264,6 +265,64 @@ public final class PtGradientOps implements GradientOps {
         NormType.check(normType);
         PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
         return clipByGlobalNorm(grads, DeviceScalars.argument(arrays[0], maxNorm), normType);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One TorchScript call, whatever the number of gradients: the AMP unscale kernel, the
+     * multi-tensor norms, the coefficient and the multiply run inside the module, and the packed
+     * values are written into one new array. Absent scalars are passed as cached device constants
+     * (a multiplier of 1 and a loss flag of 0), which change no bit of the result.
+     *
+     * @throws IllegalArgumentException if {@code grads} is empty or holds a non-PyTorch array, or a
+     *     scalar of {@code step} is not a one-element float32 PyTorch array
+     */
+    @Override
+    public NDArray globalNormStep(List<NDArray> grads, GlobalNormStep step) {
+        PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
+        PtNDArray first = arrays[0];
+        PtNDArray one = (PtNDArray) DeviceScalars.fp32(first, 1f);
+        PtNDArray inv = orConstant(step.invScale(), "invScale", one);
+        PtNDArray multiplier = orConstant(step.multiplier(), "multiplier", one);
+        PtNDArray loss =
+                orConstant(step.lossFlag(), "lossFlag", (PtNDArray) DeviceScalars.fp32(first, 0f));
+        PtNDArray bound = (PtNDArray) DeviceScalars.fp32(first, step.maxNorm());
+        PtNDArray out = emptyFloat32(first, new Shape(GlobalNormStep.PACKED_SIZE));
+        try (IValue list = IValue.listFrom(arrays);
+                IValue unscale = IValue.from(step.invScale() != null);
+                IValue iv = IValue.from(inv);
+                IValue recheck = IValue.from(step.recheck());
+                IValue check = IValue.from(step.check());
+                IValue mult = IValue.from(multiplier);
+                IValue max = IValue.from(bound);
+                IValue p = IValue.from((double) step.normType());
+                IValue lf = IValue.from(loss);
+                IValue o = IValue.from(out)) {
+            return module.runInto(
+                    out,
+                    TorchScriptOps.GLOBAL_NORM_STEP,
+                    list,
+                    unscale,
+                    iv,
+                    recheck,
+                    check,
+                    mult,
+                    max,
+                    p,
+                    lf,
+                    o);
+        }
+    }
+
+    /** Returns {@code array} checked as a float32 scalar, or {@code constant} when it is null. */
+    private static PtNDArray orConstant(NDArray array, String name, PtNDArray constant) {
+        return array == null ? constant : PtArguments.scalar(array, name, DataType.FLOAT32);
+    }
+
+    /** Returns the number of TorchScript calls made by the fused ops of this JVM, for tests. */
+    static long torchScriptCalls() {
+        return TorchScriptOps.shared().calls();
     }
 
     /** Returns an uninitialized float32 array on {@code like}'s device and manager. */

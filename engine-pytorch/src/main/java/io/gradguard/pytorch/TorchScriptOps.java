@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The scripted {@code GradGuardOps} module ({@code
@@ -43,10 +44,12 @@ final class TorchScriptOps {
     static final String ZERO = "zero_";
     static final String CLAMP = "clamp_";
     static final String SET_DATA = "set_data_";
+    static final String GLOBAL_NORM_STEP = "global_norm_step_";
 
     private static final TorchScriptOps SHARED = new TorchScriptOps();
 
     private final Map<Device, PtSymbolBlock> blocks = new ConcurrentHashMap<>();
+    private final LongAdder calls = new LongAdder();
 
     private TorchScriptOps() {}
 
@@ -81,7 +84,13 @@ final class TorchScriptOps {
 
     /** Runs a method for its in-place effect and drops its result. */
     void runInPlace(Device device, String method, IValue... args) {
+        calls.increment();
         IValueUtils.runMethod(module(device), method, args).close();
+    }
+
+    /** Returns how many module methods this instance has run, on all devices, since loading. */
+    long calls() {
+        return calls.sum();
     }
 
     private static PtSymbolBlock load(Device device) {

@@ -236,6 +236,7 @@ public class HostSyncClipPathTest {
                         "io.gradguard.GuardBinding",
                         "io.gradguard.StepDecision",
                         "io.gradguard.spi.GradientOps",
+                        "io.gradguard.spi.GlobalNormStep",
                         "io.gradguard.internal.TrainableParameters",
                         "io.gradguard.spi.DeviceScalars",
                         "io.gradguard.spi.GenericGradientOps",

@@ -38,15 +38,16 @@ import org.testng.annotations.Test;
  *
  * <p>Numbers are checked three ways ({@link ReferenceNumbersKit}): literal vectors written by
  * PyTorch ({@link ClipVectors}), properties of random seeded gradient sets, and zero-size tensors.
- * {@link NonFiniteKit} checks the rules for NaN and infinities. This class checks arguments,
- * bookkeeping, and the methods that act on parameters: {@link GradientOps#discardGradients} and
- * {@link GradientOps#prepareAccumulation}, through real backward passes of DJL's public {@link
+ * {@link NonFiniteKit} checks the rules for NaN and infinities, {@link GlobalNormStepKit} the
+ * one-call guarded step against its composition. This class checks arguments, bookkeeping, and the
+ * methods that act on parameters: {@link GradientOps#discardGradients} and {@link
+ * GradientOps#prepareAccumulation}, through real backward passes of DJL's public {@link
  * GradientCollector} on {@code x = [1, 2, 3]} with two losses, {@code sum(x * x)} (gradient {@code
  * 2x = [2, 4, 6]}) and {@code sum(3 * x)} (gradient {@code [3, 3, 3]}).
  *
  * <p>Every test runs in its own sub-manager of a per-class base manager on the CPU.
  */
-public abstract class GradientOpsContractKit extends NonFiniteKit {
+public abstract class GradientOpsContractKit extends GlobalNormStepKit {
 
     /** The gradient of {@code sum(x * x)} at {@code x = [1, 2, 3]}: {@code 2x}. */
     private static final float[] SQUARE_GRAD = {2f, 4f, 6f};

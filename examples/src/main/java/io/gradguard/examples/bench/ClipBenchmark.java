@@ -50,7 +50,9 @@ public final class ClipBenchmark implements Callable<Integer> {
             names = "--sets",
             defaultValue = DEFAULT_SETS,
             split = ",",
-            description = "gradient sets, COUNTxSIZE or lstm (default: ${DEFAULT-VALUE})")
+            description =
+                    "gradient sets, COUNTxSIZE, lstm or transformer (default:"
+                            + " ${DEFAULT-VALUE})")
     private List<String> sets;
 
     @Option(
@@ -218,6 +220,9 @@ public final class ClipBenchmark implements Callable<Integer> {
     private GradientSet resolve(String spec, String engineName) {
         if ("lstm".equalsIgnoreCase(spec.trim())) {
             return BenchLstm.parameterSet(engineName, batch, time);
+        }
+        if ("transformer".equalsIgnoreCase(spec.trim())) {
+            return GradientSet.transformer();
         }
         return GradientSet.parseUniform(spec);
     }

@@ -41,6 +41,39 @@ record GradientSet(String label, List<Shape> shapes) {
     }
 
     /**
+     * Returns the shapes of a transformer-shaped model at width 256: an embedding of 30,000 x 256;
+     * 12 blocks, each with query, key, value and output projections (256 x 256, with biases), two
+     * layer norms (weight and bias) and an MLP of 256 -> 1024 -> 256 with biases; a final layer
+     * norm. 195 tensors, 17,157,632 floats (the same set as {@code
+     * tools/bench/torch_guard_bench.py}).
+     *
+     * @return the set, labelled {@code "transformer (195 tensors, 17157632)"}
+     */
+    public static GradientSet transformer() {
+        int width = 256;
+        List<Shape> shapes = new ArrayList<>();
+        shapes.add(new Shape(30000, width));
+        for (int block = 0; block < 12; block++) {
+            for (int projection = 0; projection < 4; projection++) {
+                shapes.add(new Shape(width, width));
+                shapes.add(new Shape(width));
+            }
+            for (int norm = 0; norm < 4; norm++) {
+                shapes.add(new Shape(width));
+            }
+            shapes.add(new Shape(4 * width, width));
+            shapes.add(new Shape(4 * width));
+            shapes.add(new Shape(width, 4 * width));
+            shapes.add(new Shape(width));
+        }
+        shapes.add(new Shape(width));
+        shapes.add(new Shape(width));
+        GradientSet set = new GradientSet("transformer", shapes);
+        return new GradientSet(
+                "transformer (" + set.count() + " tensors, " + set.totalSize() + ")", shapes);
+    }
+
+    /**
      * Parses a uniform set written {@code COUNTxSIZE}, such as {@code "100x10000"}.
      *
      * @param spec the text

@@ -16,6 +16,10 @@ final class StepRows {
     static final String SCALED_SHARE = "guard + loss scaler / plain step";
     static final String CLIP_EXTRA = "(clip step - plain) / plain";
     static final String SCALED_EXTRA = "(scaled step - plain) / plain";
+    static final String CLIP_COMPOSED = "clip guard alone, separate calls";
+    static final String SCALED_COMPOSED = "clip guard + loss scaler alone, separate calls";
+    static final String CLIP_ONE_CALL = "clip guard: one call / separate calls";
+    static final String SCALED_ONE_CALL = "guard + loss scaler: one call / separate calls";
 
     private StepRows() {}
 
@@ -55,6 +59,16 @@ final class StepRows {
                 row(batch, time, SCALED_SHARE),
                 engineName,
                 percent(r.scaledGuard().median() / plain));
+        table.put(row(batch, time, CLIP_COMPOSED), engineName, r.clipGuardComposed().format());
+        table.put(row(batch, time, SCALED_COMPOSED), engineName, r.scaledGuardComposed().format());
+        table.put(
+                row(batch, time, CLIP_ONE_CALL),
+                engineName,
+                ratio(r.clipGuard().median() / r.clipGuardComposed().median()));
+        table.put(
+                row(batch, time, SCALED_ONE_CALL),
+                engineName,
+                ratio(r.scaledGuard().median() / r.scaledGuardComposed().median()));
         table.put(
                 row(batch, time, CLIP_EXTRA),
                 engineName,
@@ -63,6 +77,16 @@ final class StepRows {
                 row(batch, time, SCALED_EXTRA),
                 engineName,
                 percent((r.scaled().median() - plain) / plain));
+    }
+
+    /**
+     * Formats a ratio with two decimals.
+     *
+     * @param value the ratio
+     * @return such as {@code "0.85"}
+     */
+    static String ratio(double value) {
+        return String.format(Locale.ROOT, "%.2f", value);
     }
 
     /**

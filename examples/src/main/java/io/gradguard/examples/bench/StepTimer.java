@@ -20,6 +20,7 @@ import io.gradguard.ScaledLoss;
 import io.gradguard.clip.ClipStrategy;
 import io.gradguard.scale.LossScaler;
 import io.gradguard.spi.GradientOps;
+import java.util.List;
 import java.util.Random;
 
 /**
@@ -52,6 +53,8 @@ final class StepTimer {
      * @param scaledGuard time inside the loss-scaling listener per step
      * @param clipOps of {@code clipGuard}, the time in {@code GradientOps} calls
      * @param scaledOps of {@code scaledGuard}, the time in {@code GradientOps} calls
+     * @param clipGuardComposed as {@code clipGuard}, the step's device work in separate calls
+     * @param scaledGuardComposed as {@code scaledGuard}, the step's device work in separate calls
      */
     record Result(
             Timing plain,
@@ -60,7 +63,9 @@ final class StepTimer {
             Timing clipGuard,
             Timing scaledGuard,
             Timing clipOps,
-            Timing scaledOps) {}
+            Timing scaledOps,
+            Timing clipGuardComposed,
+            Timing scaledGuardComposed) {}
 
     private StepTimer() {}
 
@@ -78,58 +83,47 @@ final class StepTimer {
         try (NDManager data = NDManager.newBaseManager(Device.cpu(), engineName);
                 Model plainModel = newModel(engineName, "plain");
                 Model clipModel = newModel(engineName, "clip");
-                Model scaledModel = newModel(engineName, "scaled")) {
+                Model scaledModel = newModel(engineName, "scaled");
+                Model clipComposedModel = newModel(engineName, "clip-composed");
+                Model scaledComposedModel = newModel(engineName, "scaled-composed")) {
             NDArray x = events(data, batchSize, time);
             NDArray y = labels(data, batchSize);
             Loss loss = Loss.sigmoidBinaryCrossEntropyLoss();
 
             GradientOps ops = GradientOps.forEngine(Engine.getEngine(engineName));
-            TimedOps clipOps = new TimedOps(ops);
-            ClippingTrainingListener clipGuard =
-                    ClippingTrainingListener.builder()
-                            .setStrategy(ClipStrategy.globalNorm(1f))
-                            .optGradientOps(clipOps)
-                            .build();
-            TimedListener clipTimed = new TimedListener(clipGuard, clipOps);
-            TimedOps scaledOps = new TimedOps(ops);
-            ClippingTrainingListener scaledGuard =
-                    ClippingTrainingListener.builder()
-                            .setStrategy(ClipStrategy.globalNorm(1f))
-                            .optLossScaler(LossScaler.dynamic())
-                            .optGradientOps(scaledOps)
-                            .build();
-            TimedListener scaledTimed = new TimedListener(scaledGuard, scaledOps);
-
+            TimedListener clipTimed = guard(ops, true, false);
+            TimedListener scaledTimed = guard(ops, true, true);
+            TimedListener clipComposed = guard(ops, false, false);
+            TimedListener scaledComposed = guard(ops, false, true);
             DefaultTrainingConfig plainConfig =
                     new DefaultTrainingConfig(loss).optOptimizer(adam());
-            DefaultTrainingConfig clipConfig =
-                    new DefaultTrainingConfig(loss)
-                            .optOptimizer(adam())
-                            .addTrainingListeners(clipTimed);
-            DefaultTrainingConfig scaledConfig =
-                    new DefaultTrainingConfig(new ScaledLoss(loss, scaledGuard.getLossScaler()))
-                            .optOptimizer(new GuardedOptimizer(adam(), scaledGuard))
-                            .addTrainingListeners(scaledTimed);
-
             Shape input = new Shape(batchSize, time);
             try (Trainer plain = plainModel.newTrainer(plainConfig);
-                    Trainer clip = clipModel.newTrainer(clipConfig);
-                    Trainer scaled = scaledModel.newTrainer(scaledConfig)) {
-                plain.initialize(input);
-                clip.initialize(input);
-                scaled.initialize(input);
-                Trainer[] trainers = {plain, clip, scaled};
+                    Trainer clip = clipModel.newTrainer(config(loss, clipTimed));
+                    Trainer scaled = scaledModel.newTrainer(config(loss, scaledTimed));
+                    Trainer clipC = clipComposedModel.newTrainer(config(loss, clipComposed));
+                    Trainer scaledC =
+                            scaledComposedModel.newTrainer(config(loss, scaledComposed))) {
+                Trainer[] trainers = {plain, clip, scaled, clipC, scaledC};
+                for (Trainer t : trainers) {
+                    t.initialize(input);
+                }
                 for (int i = 0; i < warmup; i++) {
                     for (Trainer t : trainers) {
                         step(t, data, x, y, batchSize);
                     }
                 }
-                clipTimed.reset();
-                scaledTimed.reset();
-                long[][] nanos = new long[3][trials];
+                for (TimedListener t :
+                        List.of(clipTimed, scaledTimed, clipComposed, scaledComposed)) {
+                    t.reset();
+                }
+                long[][] nanos = new long[trainers.length][trials];
                 for (int i = 0; i < trials; i++) {
-                    for (int k = 0; k < 3; k++) {
-                        nanos[k][i] = step(trainers[k], data, x, y, batchSize);
+                    for (int k = 0; k < trainers.length; k++) {
+                        // Start one trainer later each round, so that no kind always follows
+                        // the same one.
+                        int kind = (k + i) % trainers.length;
+                        nanos[kind][i] = step(trainers[kind], data, x, y, batchSize);
                     }
                 }
                 return new Result(
@@ -139,9 +133,34 @@ final class StepTimer {
                         clipTimed.timing(),
                         scaledTimed.timing(),
                         clipTimed.opsTiming(),
-                        scaledTimed.opsTiming());
+                        scaledTimed.opsTiming(),
+                        clipComposed.timing(),
+                        scaledComposed.timing());
             }
         }
+    }
+
+    /** A timed guard: {@code globalNorm(1)}, with a dynamic loss scaler when {@code scaled}. */
+    private static TimedListener guard(GradientOps ops, boolean oneCall, boolean scaled) {
+        TimedOps timedOps = new TimedOps(ops, oneCall);
+        ClippingTrainingListener guard =
+                ClippingTrainingListener.builder()
+                        .setStrategy(ClipStrategy.globalNorm(1f))
+                        .optLossScaler(scaled ? LossScaler.dynamic() : LossScaler.none())
+                        .optGradientOps(timedOps)
+                        .build();
+        return new TimedListener(guard, timedOps);
+    }
+
+    /** The training configuration of a timed guard: the full guard when it scales the loss. */
+    private static DefaultTrainingConfig config(Loss loss, TimedListener timed) {
+        ClippingTrainingListener guard = timed.guard();
+        if (!guard.getLossScaler().isEnabled()) {
+            return new DefaultTrainingConfig(loss).optOptimizer(adam()).addTrainingListeners(timed);
+        }
+        return new DefaultTrainingConfig(new ScaledLoss(loss, guard.getLossScaler()))
+                .optOptimizer(new GuardedOptimizer(adam(), guard))
+                .addTrainingListeners(timed);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.gradguard.examples.bench;
 
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListener;
+import io.gradguard.ClippingTrainingListener;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,7 +14,7 @@ import java.util.List;
  */
 final class TimedListener implements TrainingListener {
 
-    private final TrainingListener delegate;
+    private final ClippingTrainingListener delegate;
     private final TimedOps ops;
     private final List<Long> nanos = new ArrayList<>();
     private final List<Long> opsNanos = new ArrayList<>();
@@ -24,9 +25,18 @@ final class TimedListener implements TrainingListener {
      * @param delegate the listener to time
      * @param ops the timed ops the listener uses, whose share of each call is recorded
      */
-    TimedListener(TrainingListener delegate, TimedOps ops) {
+    TimedListener(ClippingTrainingListener delegate, TimedOps ops) {
         this.delegate = delegate;
         this.ops = ops;
+    }
+
+    /**
+     * Returns the timed guard.
+     *
+     * @return the guard
+     */
+    ClippingTrainingListener guard() {
+        return delegate;
     }
 
     /** Forgets the timings so far (after warm-up). */

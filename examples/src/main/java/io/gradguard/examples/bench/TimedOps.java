@@ -1,6 +1,7 @@
 package io.gradguard.examples.bench;
 
 import ai.djl.ndarray.NDArray;
+import io.gradguard.spi.GlobalNormStep;
 import io.gradguard.spi.GradientOps;
 import java.util.List;
 import java.util.function.Supplier;
@@ -14,15 +15,19 @@ import java.util.function.Supplier;
 final class TimedOps implements GradientOps {
 
     private final GradientOps delegate;
+    private final boolean oneCallStep;
     private long nanos;
 
     /**
      * Decorates ops.
      *
      * @param delegate the ops to time
+     * @param oneCallStep whether {@link #globalNormStep} reaches the delegate's own (one call on
+     *     PyTorch) or runs its composition of the other methods, for comparison
      */
-    TimedOps(GradientOps delegate) {
+    TimedOps(GradientOps delegate, boolean oneCallStep) {
         this.delegate = delegate;
+        this.oneCallStep = oneCallStep;
     }
 
     /**
@@ -92,6 +97,13 @@ final class TimedOps implements GradientOps {
     @Override
     public NDArray clipByGlobalNorm(List<NDArray> grads, float maxNorm, float normType) {
         return timed(() -> delegate.clipByGlobalNorm(grads, maxNorm, normType));
+    }
+
+    @Override
+    public NDArray globalNormStep(List<NDArray> grads, GlobalNormStep step) {
+        return oneCallStep
+                ? timed(() -> delegate.globalNormStep(grads, step))
+                : step.composeWith(this, grads);
     }
 
     @Override

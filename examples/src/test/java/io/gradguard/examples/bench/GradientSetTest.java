@@ -54,4 +54,18 @@ public class GradientSetTest {
         assertEquals(set.totalSize(), 60_481L);
         assertEquals(set.label(), "LSTM (11 tensors, 60481)");
     }
+
+    /**
+     * The transformer-shaped set: embedding 30,000 x 256 = 7,680,000; per block four projections of
+     * 256 x 256 + 256 = 263,168, two layer norms 4 x 256 = 1,024, MLP 1024 x 256 + 1024 + 256 x
+     * 1024 + 256 = 525,568, so 789,760 in 16 tensors; 12 blocks 9,477,120 in 192 tensors; a final
+     * layer norm 512 in 2. 195 tensors, 7,680,000 + 9,477,120 + 512 = 17,157,632 floats.
+     */
+    @Test
+    public void transformerParameterSet() {
+        GradientSet set = GradientSet.transformer();
+        assertEquals(set.count(), 195);
+        assertEquals(set.totalSize(), 17_157_632L);
+        assertEquals(set.label(), "transformer (195 tensors, 17157632)");
+    }
 }
