@@ -89,7 +89,7 @@ public record EngineStory(
         console.step(2, StoryText.clipped(unguarded, guarded, comparison));
         console.step(3, StoryText.alerted(guarded, comparison));
         Attribution attribution = Attribution.of(guarded.spikes(), data);
-        console.step(4, StoryText.diagnosed(guarded.spikes(), attribution));
+        console.step(4, StoryText.diagnosed(guarded.spikes(), attribution, base.batchSize()));
         // Clipping stays on as insurance, recalibrated on the fixed data while it trains: the first
         // measureSteps steps observe, then it clips at their p98.
         ClipStrategy insurance =

@@ -27,7 +27,15 @@ final class StoryMarkdown {
         section(md, 1, stories, s -> StoryText.measured(s.measurement()));
         section(md, 2, stories, s -> StoryText.clipped(s.unguarded(), s.guarded(), s.comparison()));
         section(md, 3, stories, s -> StoryText.alerted(s.guarded(), s.comparison()));
-        section(md, 4, stories, s -> StoryText.diagnosed(s.guarded().spikes(), s.attribution()));
+        section(
+                md,
+                4,
+                stories,
+                s ->
+                        StoryText.diagnosed(
+                                s.guarded().spikes(),
+                                s.attribution(),
+                                s.unguarded().settings().batchSize()));
         section(md, 5, stories, s -> StoryText.fixed(s.guarded(), s.fixed()));
         md.append("\n## Runs side by side\n");
         for (EngineStory story : stories) {

