@@ -63,8 +63,7 @@ public record EngineStory(
      * @throws IOException if DJL fails to read a batch
      * @throws TranslateException if DJL fails to prepare a batch
      */
-    public static EngineStory tell(
-            RunSettings base, ChurnData data, Plan plan, StoryConsole console)
+    static EngineStory tell(RunSettings base, ChurnData data, Plan plan, StoryConsole console)
             throws IOException, TranslateException {
         Measurement measurement = Measurement.run(base, data, plan.measureSteps(), plan.hooks());
         console.step(1, StoryText.measured(measurement));
@@ -72,7 +71,10 @@ public record EngineStory(
         float threshold = measurement.recommendation();
         WatchedRun guarded =
                 watched(
-                        base.with("clip-p98", plan.strategy().create(threshold), false),
+                        base.with(
+                                "clip-p" + (int) Measurement.PERCENTILE,
+                                plan.strategy().create(threshold),
+                                false),
                         data,
                         plan);
         Optional<WatchedRun> comparison = Optional.empty();

@@ -57,7 +57,12 @@ final class StoryCheck {
                             + guarded.statistics().clippedSteps()
                             + " of "
                             + guarded.statistics().steps()
-                            + " steps clipped.");
+                            + " steps clipped"
+                            + (guarded.statistics().steps() < RunWatch.ALERT_WINDOW
+                                    ? " (fewer steps than the alert's window of "
+                                            + RunWatch.ALERT_WINDOW
+                                            + ")."
+                                    : "."));
         }
         if (story.fixed().alerted()) {
             problems.add(

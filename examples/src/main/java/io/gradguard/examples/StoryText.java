@@ -38,8 +38,11 @@ final class StoryText {
                 g(m.recommendation()),
                 Measurement.PERCENTILE,
                 m.tailShare() > 1 - Measurement.PERCENTILE / 100
-                        ? " More than 2% of the steps spike, so the percentile lands among the"
-                                + " spikes: the rule assumes that they are rare."
+                        ? String.format(
+                                Locale.ROOT,
+                                " More than %.0f%% of the steps spike, so the percentile lands"
+                                        + " among the spikes: the rule assumes that they are rare.",
+                                100 - Measurement.PERCENTILE)
                         : "");
     }
 
