@@ -12,9 +12,10 @@ import java.util.List;
 
 /**
  * Runs an example's main class in a child JVM on this JVM's class path and exits with the child's
- * exit code. The examples' Maven profiles run it in Maven's own JVM ({@code exec:java}), so that
- * the shell sees the example's exit code and the example's own messages, not a build failure
- * report: {@code java ... ExampleLauncher MAIN_CLASS [ARG...]}.
+ * exit code when it is not 0 (on 0 it returns, so that a Maven build goes on with its next module).
+ * The examples' Maven profiles run it in Maven's own JVM ({@code exec:java}), so that the shell
+ * sees the example's exit code and the example's own messages, not a build failure report: {@code
+ * java ... ExampleLauncher MAIN_CLASS [ARG...]}.
  *
  * <p>The child gets {@code -Dai.djl.offline=true}, {@code -DOPT_OUT_TRACKING=true} and the
  * environment variable {@code OPT_OUT_TRACKING=true}, inherits the working directory and the
@@ -28,7 +29,8 @@ public final class ExampleLauncher {
     private ExampleLauncher() {}
 
     /**
-     * Runs {@code args[0]} with the remaining arguments and exits with its exit code.
+     * Runs {@code args[0]} with the remaining arguments and exits with its exit code unless it is
+     * 0.
      *
      * @param args the main class, then its arguments
      * @throws IOException if the child JVM cannot be started
@@ -44,7 +46,10 @@ public final class ExampleLauncher {
                         args[0],
                         Arrays.asList(args).subList(1, args.length),
                         classpath(ExampleLauncher.class.getClassLoader()));
-        System.exit(waitFor(child.inheritIO().start()));
+        int code = waitFor(child.inheritIO().start());
+        if (code != 0) {
+            System.exit(code);
+        }
     }
 
     /**
