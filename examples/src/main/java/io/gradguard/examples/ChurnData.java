@@ -78,6 +78,37 @@ public final class ChurnData {
     }
 
     /**
+     * Returns the same data with the padding mask fixed: 1 on every day with at least one event, 0
+     * on the others, as the mask was meant to be. Event types, labels and flags are unchanged.
+     *
+     * @return the fixed data
+     */
+    public ChurnData withBinaryMask() {
+        float[] binary = new float[mask.length];
+        for (int i = 0; i < mask.length; i++) {
+            binary[i] = mask[i] > 0 ? 1f : 0f;
+        }
+        return new ChurnData(spec, eventTypes, binary, labels, longTail);
+    }
+
+    /**
+     * Returns whether the user at a training dataset index is a long-tail power user. The training
+     * dataset holds the first {@link ChurnDataSpec#trainUsers()} users in order, so its index
+     * {@code i} is user {@code i}.
+     *
+     * @param index the training dataset index, in [0, trainUsers)
+     * @return true for a power user
+     * @throws IllegalArgumentException if {@code index} is outside [0, trainUsers)
+     */
+    public boolean isTrainingPowerUser(long index) {
+        if (index < 0 || index >= spec.trainUsers()) {
+            throw new IllegalArgumentException(
+                    "index must be in [0, " + spec.trainUsers() + "), got " + index);
+        }
+        return longTail[(int) index];
+    }
+
+    /**
      * Returns the number of long-tail power users among {@code [from, to)}.
      *
      * @param from the first user

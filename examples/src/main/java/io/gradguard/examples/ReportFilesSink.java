@@ -11,34 +11,27 @@ import java.util.List;
 
 /**
  * Writes each run's step reports as {@code <run>-steps.jsonl}, its pre-clip norms as {@code
- * <run>-norms.png} (log scale, with the clip threshold for guarded runs) and their histogram as
+ * <run>-norms.png} (log scale, with the clip threshold of runs that clip) and their histogram as
  * {@code <run>-norms-histogram.png}, using GradGuard's own report observers.
  */
 final class ReportFilesSink implements StepReportSink {
 
     private static final StepDetails NO_DETAILS = StepDetails.none();
 
-    private final float maxNorm;
-
-    /**
-     * Creates the sink.
-     *
-     * @param maxNorm the guarded runs' clip threshold, drawn on their charts
-     */
-    ReportFilesSink(float maxNorm) {
-        this.maxNorm = maxNorm;
-    }
+    /** Creates the sink. */
+    ReportFilesSink() {}
 
     @Override
-    public void accept(String runName, List<StepReport> reports, Path outDir) throws IOException {
+    public void accept(String runName, List<StepReport> reports, float threshold, Path outDir)
+            throws IOException {
         NormChart.Builder chart =
                 NormChart.builder()
                         .setOutput(outDir.resolve(runName + "-norms.png"))
                         .optHistogramOutput(outDir.resolve(runName + "-norms-histogram.png"))
                         .optLogScale(true)
                         .optWriteOnTrainingEnd(false);
-        if (runName.endsWith("guarded") && !runName.endsWith("unguarded")) {
-            chart.optThreshold(ClipStrategy.globalNorm(maxNorm));
+        if (Float.isFinite(threshold)) {
+            chart.optThreshold(ClipStrategy.globalNorm(threshold));
         }
         NormChart norms = chart.build();
         try (JsonLinesReportWriter lines =

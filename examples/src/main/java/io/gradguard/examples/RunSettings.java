@@ -10,7 +10,8 @@ import java.util.Objects;
  * @param label a short name for tables, for example {@code "unguarded"}
  * @param strategy the clip strategy; {@link ClipStrategy#observeOnly()} for the unguarded run
  * @param optimizer the optimizer
- * @param learningRate the fixed learning rate, {@code > 0}
+ * @param learningRate the fixed learning rate, {@code >= 0}; 0 keeps the weights where they were
+ *     initialised (the measure phase)
  * @param epochs the number of epochs, {@code >= 1}
  * @param batchSize the batch size, {@code >= 1}
  * @param hidden the embedding and LSTM state size, {@code >= 1}
@@ -62,8 +63,8 @@ public record RunSettings(
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(strategy, "strategy");
         Objects.requireNonNull(optimizer, "optimizer");
-        if (!(learningRate > 0 && Float.isFinite(learningRate))) {
-            throw new IllegalArgumentException("learningRate must be > 0, got " + learningRate);
+        if (!(learningRate >= 0 && Float.isFinite(learningRate))) {
+            throw new IllegalArgumentException("learningRate must be >= 0, got " + learningRate);
         }
         requireAtLeastOne("epochs", epochs);
         requireAtLeastOne("batchSize", batchSize);
@@ -79,6 +80,35 @@ public record RunSettings(
         if (value < 1) {
             throw new IllegalArgumentException(name + " must be >= 1, got " + value);
         }
+    }
+
+    /**
+     * Returns these settings with another label, learning rate and number of epochs, and the
+     * strategy {@code newStrategy}, never stopping early: the measure phase.
+     *
+     * @param newLabel the label
+     * @param newStrategy the strategy
+     * @param newLearningRate the learning rate, {@code >= 0}
+     * @param newEpochs the number of epochs, {@code >= 1}
+     * @return the new settings
+     */
+    public RunSettings measuring(
+            String newLabel, ClipStrategy newStrategy, float newLearningRate, int newEpochs) {
+        return new RunSettings(
+                engine,
+                newLabel,
+                newStrategy,
+                optimizer,
+                newLearningRate,
+                newEpochs,
+                batchSize,
+                hidden,
+                layers,
+                dropRate,
+                mixedPrecision,
+                accumulationSteps,
+                false,
+                seed);
     }
 
     /**

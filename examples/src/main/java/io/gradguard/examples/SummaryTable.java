@@ -6,34 +6,53 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * The side-by-side summary of the demo's runs, one column per run, as plain text for the console
+ * The side-by-side summary of one engine's runs, one column per run, as plain text for the console
  * and as a Markdown table for {@code summary.md}.
  */
 public final class SummaryTable {
 
-    private final List<RunResult> runs;
+    private final List<Column> columns;
     private final List<Row> rows;
 
     /**
      * Creates the table.
      *
-     * @param runs the runs, one column each, in order
+     * @param columns the runs, one column each, in order
      */
-    public SummaryTable(List<RunResult> runs) {
-        this.runs = List.copyOf(runs);
+    public SummaryTable(List<Column> columns) {
+        this.columns = List.copyOf(columns);
         this.rows = rows();
+    }
+
+    /**
+     * Returns the table of one engine's story: its runs in story order.
+     *
+     * @param story the story
+     * @return the table
+     */
+    public static SummaryTable of(EngineStory story) {
+        List<Column> columns = new ArrayList<>();
+        columns.add(new Column(story.unguarded(), "-"));
+        columns.add(column(story.guarded()));
+        story.comparison().ifPresent(c -> columns.add(column(c)));
+        columns.add(column(story.fixed()));
+        return new SummaryTable(columns);
+    }
+
+    private static Column column(WatchedRun run) {
+        return new Column(run.result(), run.alert().map(a -> "step " + a.step()).orElse("none"));
     }
 
     private static List<Row> rows() {
         List<Row> rows = new ArrayList<>();
-        rows.add(new Row("clip strategy", r -> r.settings().strategy().toString()));
-        rows.add(new Row("batches", r -> Long.toString(r.batches())));
-        rows.add(new Row("optimizer steps", r -> Long.toString(r.statistics().steps())));
+        rows.add(new Row("clip threshold", c -> threshold(c.run())));
+        rows.add(new Row("batches", c -> Long.toString(c.run().batches())));
         rows.add(
                 new Row(
                         "first non-finite loss",
-                        r ->
-                                r.divergence()
+                        c ->
+                                c.run()
+                                        .divergence()
                                         .map(
                                                 d ->
                                                         "batch "
@@ -42,34 +61,34 @@ public final class SummaryTable {
                                                                 + d.epoch()
                                                                 + ")")
                                         .orElse("none")));
-        rows.add(
-                new Row(
-                        "grad norm just before",
-                        r -> r.divergence().map(d -> number(d.normBefore())).orElse("-")));
-        rows.add(new Row("final training loss", r -> number(r.finalTrainLoss())));
-        rows.add(new Row("validation loss", r -> number(r.validationLoss())));
+        rows.add(new Row("validation AUC", c -> fixed(c.run().validationAuc(), 3)));
         rows.add(
                 new Row(
                         "validation loss, ordinary users",
-                        r -> number(r.ordinaryValidationLoss())));
-        rows.add(new Row("validation AUC", r -> fixed(r.validationAuc(), 3)));
+                        c -> number(c.run().ordinaryValidationLoss())));
         rows.add(
                 new Row(
                         "clipped steps",
-                        r ->
-                                r.statistics().clippedSteps()
+                        c ->
+                                c.run().statistics().clippedSteps()
                                         + " ("
-                                        + fixed(100 * r.statistics().clipRate(), 1)
+                                        + fixed(100 * c.run().statistics().clipRate(), 1)
                                         + "%)"));
-        rows.add(new Row("skipped steps", r -> Long.toString(r.statistics().skippedSteps())));
-        rows.add(new Row("median grad norm", r -> number(r.norms().median())));
-        rows.add(new Row("p99 grad norm", r -> number(r.norms().p99())));
-        rows.add(new Row("max grad norm (finite)", r -> number(r.norms().max())));
-        rows.add(new Row("non-finite norms", r -> Integer.toString(r.norms().nonFinite())));
-        rows.add(new Row("time per batch", r -> fixed(r.millisPerBatch(), 1) + " ms"));
+        rows.add(new Row("clip-rate alert", Column::alert));
+        rows.add(new Row("median grad norm", c -> number(c.run().norms().median())));
+        rows.add(new Row("p99 grad norm", c -> number(c.run().norms().p99())));
+        rows.add(new Row("max grad norm (finite)", c -> number(c.run().norms().max())));
         rows.add(
-                new Row("non-finite weights", r -> fixed(100 * r.nonFiniteWeightShare(), 1) + "%"));
+                new Row(
+                        "non-finite weights",
+                        c -> fixed(100 * c.run().nonFiniteWeightShare(), 1) + "%"));
+        rows.add(new Row("time per batch", c -> fixed(c.run().millisPerBatch(), 1) + " ms"));
         return rows;
+    }
+
+    private static String threshold(RunResult run) {
+        float t = run.settings().strategy().threshold();
+        return Float.isFinite(t) ? StoryText.g(t) : "none";
     }
 
     /**
@@ -125,18 +144,18 @@ public final class SummaryTable {
 
     private List<String[]> cells() {
         List<String[]> lines = new ArrayList<>();
-        String[] header = new String[runs.size() + 1];
+        String[] header = new String[columns.size() + 1];
         header[0] = "metric";
-        for (int c = 0; c < runs.size(); c++) {
-            RunSettings s = runs.get(c).settings();
+        for (int c = 0; c < columns.size(); c++) {
+            RunSettings s = columns.get(c).run().settings();
             header[c + 1] = s.engine() + " " + s.label();
         }
         lines.add(header);
         for (Row row : rows) {
-            String[] line = new String[runs.size() + 1];
+            String[] line = new String[columns.size() + 1];
             line[0] = row.name;
-            for (int c = 0; c < runs.size(); c++) {
-                line[c + 1] = row.value.apply(runs.get(c));
+            for (int c = 0; c < columns.size(); c++) {
+                line[c + 1] = row.value.apply(columns.get(c));
             }
             lines.add(line);
         }
@@ -168,5 +187,13 @@ public final class SummaryTable {
         return String.format(Locale.ROOT, "%." + decimals + "f", value);
     }
 
-    private record Row(String name, Function<RunResult, String> value) {}
+    /**
+     * One column: a run and how its clip-rate alert reads.
+     *
+     * @param run the run
+     * @param alert the alert cell, for example {@code "step 234"}, {@code "none"} or {@code "-"}
+     */
+    public record Column(RunResult run, String alert) {}
+
+    private record Row(String name, Function<Column, String> value) {}
 }

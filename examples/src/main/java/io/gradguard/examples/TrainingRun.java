@@ -34,17 +34,18 @@ import java.util.Optional;
  * <p>The loop is {@code EasyTrain.fit}'s (train every batch, step, validate, notify {@code
  * onEpoch}) with two additions: it times each step, and with {@link
  * RunSettings#stopAtNonFiniteLoss()} it stops at the end of the epoch in which a batch's loss first
- * became NaN or infinite. DJL's logging listeners (progress bars, epoch summaries) are installed
- * without any divergence check, which would throw at that batch. A {@link ClippingTrainingListener}
- * with the run's strategy guards every step and reports every step's gradient norm; for the
- * unguarded run the strategy is {@code observeOnly()}, which measures and changes nothing.
+ * became NaN or infinite. With {@link RunHooks#progress()}, DJL's logging listeners (progress bars,
+ * epoch summaries) are installed without any divergence check, which would throw at that batch. A
+ * {@link ClippingTrainingListener} with the run's strategy guards every step, reports every step's
+ * gradient norm and feeds the hooks' observers; for the unguarded run the strategy is {@code
+ * observeOnly()}, which measures and changes nothing.
  */
 public final class TrainingRun {
 
     private TrainingRun() {}
 
     /**
-     * Runs one training.
+     * Runs one training quietly, with no extra observers.
      *
      * @param settings the run's settings
      * @param data the data set
@@ -53,6 +54,21 @@ public final class TrainingRun {
      * @throws TranslateException if DJL fails to prepare a batch
      */
     public static RunResult run(RunSettings settings, ChurnData data)
+            throws IOException, TranslateException {
+        return run(settings, data, RunHooks.quiet());
+    }
+
+    /**
+     * Runs one training.
+     *
+     * @param settings the run's settings
+     * @param data the data set
+     * @param hooks extra observers and whether to show progress
+     * @return the result
+     * @throws IOException if DJL fails to read a batch
+     * @throws TranslateException if DJL fails to prepare a batch
+     */
+    public static RunResult run(RunSettings settings, ChurnData data, RunHooks hooks)
             throws IOException, TranslateException {
         Engine.getEngine(settings.engine()).setRandomSeed(settings.seed());
         try (Model model = Model.newInstance("churn-lstm", settings.engine())) {
@@ -64,7 +80,7 @@ public final class TrainingRun {
             ChurnData.ChurnDatasets sets =
                     data.toDatasets(model.getNDManager(), settings.batchSize());
             List<StepReport> reports = new ArrayList<>();
-            ClippingTrainingListener guard = guard(settings, reports);
+            ClippingTrainingListener guard = guard(settings, reports, hooks);
             Loss loss = new SigmoidBinaryCrossEntropyLoss();
             BatchLossListener batchLoss = new BatchLossListener(loss);
             DefaultTrainingConfig config =
@@ -72,8 +88,10 @@ public final class TrainingRun {
                                     loss,
                                     settings.optimizer().build(settings.learningRate()),
                                     guard)
-                            .addTrainingListeners(batchLoss)
-                            .addTrainingListeners(loggingWithoutDivergenceCheck());
+                            .addTrainingListeners(batchLoss);
+            if (hooks.progress()) {
+                config.addTrainingListeners(loggingWithoutDivergenceCheck());
+            }
             try (Trainer trainer = model.newTrainer(config)) {
                 trainer.setMetrics(new Metrics());
                 Shape input = new Shape(settings.batchSize(), data.spec().seqLen());
@@ -110,12 +128,14 @@ public final class TrainingRun {
                 .toArray(TrainingListener[]::new);
     }
 
-    private static ClippingTrainingListener guard(RunSettings settings, List<StepReport> sink) {
+    private static ClippingTrainingListener guard(
+            RunSettings settings, List<StepReport> sink, RunHooks hooks) {
         var builder =
                 ClippingTrainingListener.builder()
                         .setStrategy(settings.strategy())
                         .optReportConsumer(sink::add)
                         .optAccumulationSteps(settings.accumulationSteps());
+        hooks.observers().forEach(builder::optObserver);
         if (settings.mixedPrecision()) {
             builder.optLossScaler(LossScaler.dynamic());
         }

@@ -44,5 +44,16 @@
  * Clipping keeps training alive; it does not repair the data. The power users' logits still grow
  * with their event counts, so the guarded run's training loss stays well above the ordinary users'
  * validation loss. The fix for the data is a 0/1 mask.
+ *
+ * <h2>The practice, step by step</h2>
+ *
+ * {@link io.gradguard.examples.EngineStory} takes each engine through it: {@link
+ * io.gradguard.examples.Measurement} observes the unclipped norms with the weights frozen and takes
+ * the recommended threshold from {@code ClipStrategy.calibrate}; the clipped runs finish; a {@code
+ * ClipRateMonitor} alerts because far more than 10% of the steps clip (the symptom); {@code
+ * SpikeForensics} names the spike batches' dataset indices, which {@link
+ * io.gradguard.examples.Attribution} scores against the generator's power users, and classifies the
+ * cause as data; the run on the 0/1 mask, clipping kept, clips rarely and raises no alert. {@link
+ * io.gradguard.examples.StoryCheck} turns each of these points into the exit code.
  */
 package io.gradguard.examples;

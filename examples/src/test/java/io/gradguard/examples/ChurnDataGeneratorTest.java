@@ -58,6 +58,23 @@ public class ChurnDataGeneratorTest {
     }
 
     @Test
+    public void theFixedMaskIsOneExactlyOnDaysWithEvents() {
+        ChurnData data = ChurnDataGenerator.generate(ChurnDataSpec.of(300, 30, 0.05, 5));
+        ChurnData fixed = data.withBinaryMask();
+        float[] counts = data.mask();
+        float[] binary = fixed.mask();
+        int[] types = data.eventTypes();
+        for (int i = 0; i < counts.length; i++) {
+            assertEquals(binary[i], counts[i] > 0 ? 1f : 0f, "slot " + i);
+            assertEquals(binary[i] > 0, types[i] != 0, "a day has events iff it has a type");
+        }
+        assertEquals(fixed.eventTypes(), types);
+        assertEquals(fixed.labels(), data.labels());
+        assertEquals(fixed.longTail(), data.longTail());
+        assertEquals(data.mask(), counts, "the buggy data is unchanged");
+    }
+
+    @Test
     public void longTailShareAndLabelsFollowTheSpec() {
         ChurnData data = ChurnDataGenerator.generate(ChurnDataSpec.of(4000, 12, 0.1, 3));
         int longTail = data.longTailCount(0, 4000);

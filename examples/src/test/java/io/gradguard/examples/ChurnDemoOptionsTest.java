@@ -5,6 +5,7 @@ import static org.testng.Assert.assertTrue;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
 import picocli.CommandLine;
@@ -18,6 +19,8 @@ public class ChurnDemoOptionsTest {
             {new String[] {"--strategy", "clip-everything"}, "strategy must be one of"},
             {new String[] {"--optimizer", "lion"}, "optimizer must be one of"},
             {new String[] {"--epochs", "0"}, "--epochs must be >= 1"},
+            {new String[] {"--measure-steps", "0"}, "--measure-steps must be >= 1"},
+            {new String[] {"--full", "--seq-len", "3"}, "--seq-len must be >= 6, got 3"},
             {new String[] {"--epochs", "many"}, "--epochs"},
             {new String[] {"--max-norm", "-1"}, "--max-norm must be"},
             {new String[] {"--max-norm", "NaN"}, "--max-norm must be"},
@@ -56,12 +59,50 @@ public class ChurnDemoOptionsTest {
         String help = out.toString();
         for (String option :
                 new String[] {
-                    "--engine", "--epochs", "--max-norm", "--strategy", "--optimizer", "--amp",
-                    "--accumulate", "--seed", "--out", "--users", "--seq-len", "--hidden",
-                    "--layers", "--batch-size", "--long-tail-share"
+                    "--engine",
+                    "--epochs",
+                    "--max-norm",
+                    "--strategy",
+                    "--optimizer",
+                    "--amp",
+                    "--accumulate",
+                    "--seed",
+                    "--out",
+                    "--users",
+                    "--seq-len",
+                    "--hidden",
+                    "--layers",
+                    "--batch-size",
+                    "--long-tail-share",
+                    "--full",
+                    "--progress",
+                    "--measure-steps"
                 }) {
             assertTrue(help.contains(option), option + " missing from --help");
         }
         assertTrue(help.contains("AdamW"), "the help explains the optimizer choice");
+        assertTrue(help.contains("Exit codes: 0"), "the help lists the exit codes");
+        assertTrue(help.contains("--full about"), "the help gives the full size's time");
+    }
+
+    @Test
+    public void fullSetsTheFullSizeAndExplicitOptionsWin() {
+        ModelOptions plain = new ModelOptions();
+        new CommandLine(plain).parseArgs();
+        assertEquals(
+                List.of(plain.seqLen(), plain.hidden(), plain.layers(), plain.batchSize()),
+                List.of(90, 32, 1, 32));
+        assertEquals(plain.dropRate(), 0.2f);
+
+        ModelOptions full = new ModelOptions();
+        new CommandLine(full).parseArgs("--full");
+        assertEquals(
+                List.of(full.seqLen(), full.hidden(), full.layers(), full.batchSize()),
+                List.of(180, 256, 2, 64));
+        assertEquals(full.dropRate(), 0.3f);
+
+        ModelOptions mixed = new ModelOptions();
+        new CommandLine(mixed).parseArgs("--full", "--hidden", "64", "--users", "500");
+        assertEquals(List.of(mixed.seqLen(), mixed.hidden(), mixed.users), List.of(180, 64, 500));
     }
 }

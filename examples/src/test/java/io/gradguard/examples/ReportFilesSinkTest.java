@@ -35,7 +35,7 @@ public class ReportFilesSinkTest {
                             1));
         }
         Path dir = Files.createTempDirectory("gradguard-demo-files");
-        new ReportFilesSink(1f).accept("pytorch-guarded", reports, dir);
+        new ReportFilesSink().accept("pytorch-guarded", reports, 1f, dir);
         assertEquals(Files.readAllLines(dir.resolve("pytorch-guarded-steps.jsonl")).size(), 30);
         for (String name :
                 List.of("pytorch-guarded-norms.png", "pytorch-guarded-norms-histogram.png")) {
