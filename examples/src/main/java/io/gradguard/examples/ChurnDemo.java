@@ -1,6 +1,9 @@
 package io.gradguard.examples;
 
 import io.gradguard.clip.ClipStrategy;
+import io.gradguard.micrometer.PrometheusScrape;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -149,6 +152,14 @@ public final class ChurnDemo implements Callable<Integer> {
     @Option(names = "--progress", description = "show DJL's progress bars and GradGuard's logs")
     private boolean progress;
 
+    @Option(
+            names = "--prometheus",
+            paramLabel = "FILE",
+            description =
+                    "write the final Prometheus scrape of the watched runs' meters"
+                            + " (gradguard-micrometer, tagged guard=<run> and engine) to FILE")
+    private Path prometheus;
+
     private StepReportSink reportSink;
 
     /**
@@ -213,9 +224,15 @@ public final class ChurnDemo implements Callable<Integer> {
         Files.createDirectories(out);
         StepReportSink sink = reportSink != null ? reportSink : new ReportFilesSink();
         StoryConsole story = new StoryConsole(console);
+        PrometheusMeterRegistry registry =
+                prometheus == null ? null : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         EngineStory.Plan plan =
                 new EngineStory.Plan(
-                        measureSteps, strategy, maxNorm, new RunHooks(List.of(), progress));
+                        measureSteps,
+                        strategy,
+                        maxNorm,
+                        new RunHooks(List.of(), progress),
+                        registry);
         List<EngineStory> stories = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         String setting = null;
@@ -249,6 +266,14 @@ public final class ChurnDemo implements Callable<Integer> {
                 "%nWrote %s, the charts <engine>-story.png and per run the step reports"
                         + " and charts in %s%n",
                 summary, out);
+        if (registry != null) {
+            Path parent = prometheus.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            PrometheusScrape.write(registry, prometheus);
+            console.printf("Wrote the final Prometheus scrape to %s%n", prometheus);
+        }
         story.verdict(problems, spec.commandLine().getErr());
         return problems.isEmpty() ? 0 : 1;
     }

@@ -2,9 +2,14 @@ package io.gradguard.examples;
 
 import ai.djl.translate.TranslateException;
 import io.gradguard.clip.ClipStrategy;
+import io.gradguard.micrometer.GradGuardMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -50,7 +55,11 @@ public record EngineStory(
      * @param hooks whether to show DJL's progress
      */
     public record Plan(
-            int measureSteps, StrategyChoice strategy, Float comparisonThreshold, RunHooks hooks) {}
+            int measureSteps,
+            StrategyChoice strategy,
+            Float comparisonThreshold,
+            RunHooks hooks,
+            MeterRegistry registry) {}
 
     /**
      * Tells the story on one engine, printing each step as it completes.
@@ -106,9 +115,28 @@ public record EngineStory(
 
     private static WatchedRun watched(RunSettings settings, ChurnData data, Plan plan)
             throws IOException, TranslateException {
-        RunWatch watch = new RunWatch();
+        RunWatch watch = new RunWatch(meters(settings, plan.registry()));
         RunResult result =
                 TrainingRun.run(settings, data, plan.hooks().withObservers(watch.observers()));
         return new WatchedRun(result, watch.firstAlert(), watch.alertCount(), watch.spikes());
+    }
+
+    /**
+     * Returns the meters of one watched run, bound to {@code registry} and tagged with the run's
+     * label and engine; null without a registry. The norm's statistics cover the whole run, so that
+     * the final scrape summarizes it.
+     */
+    private static GradGuardMetrics meters(RunSettings settings, MeterRegistry registry) {
+        if (registry == null) {
+            return null;
+        }
+        GradGuardMetrics metrics =
+                GradGuardMetrics.builder()
+                        .setName(settings.label())
+                        .optTags(Tags.of("engine", settings.engine().toLowerCase(Locale.ROOT)))
+                        .optStatisticsWindow(Duration.ofDays(1))
+                        .build();
+        metrics.bindTo(registry);
+        return metrics;
     }
 }

@@ -3,6 +3,7 @@ package io.gradguard.examples;
 import io.gradguard.StepObserver;
 import io.gradguard.event.AlertEvent;
 import io.gradguard.event.GuardEventPublisher;
+import io.gradguard.micrometer.GradGuardMetrics;
 import io.gradguard.observe.ClipRateMonitor;
 import io.gradguard.observe.SpikeForensics;
 import io.gradguard.observe.SpikeSummary;
@@ -33,15 +34,24 @@ final class RunWatch {
     private final List<AlertEvent> alerts = new ArrayList<>();
     private final ClipRateMonitor monitor;
     private final SpikeForensics forensics;
+    private final GradGuardMetrics metrics;
 
-    /** Creates a watch with no alerts yet. */
-    RunWatch() {
+    /**
+     * Creates a watch with no alerts yet.
+     *
+     * @param metrics where the run's meters go, or null for none
+     */
+    RunWatch(GradGuardMetrics metrics) {
+        this.metrics = metrics;
         GuardEventPublisher events =
                 new GuardEventPublisher()
                         .onAlert(
                                 alert -> {
                                     if (alert.kind() == AlertEvent.Kind.CLIP_RATE) {
                                         alerts.add(alert);
+                                    }
+                                    if (metrics != null) {
+                                        metrics.recordAlert(alert);
                                     }
                                 });
         monitor =
@@ -60,10 +70,10 @@ final class RunWatch {
     /**
      * Returns the observers to add to the run's guard.
      *
-     * @return the monitor, then the forensics
+     * @return the monitor, the forensics, then the meters if any
      */
     List<StepObserver> observers() {
-        return List.of(monitor, forensics);
+        return metrics == null ? List.of(monitor, forensics) : List.of(monitor, forensics, metrics);
     }
 
     /**

@@ -39,7 +39,9 @@ public class ChurnDemoStoryTest {
                         "--seed",
                         "3",
                         "--out",
-                        out.toString());
+                        out.toString(),
+                        "--prometheus",
+                        out.resolve("metrics/final.prom").toString());
         String console = text.toString();
         assertEquals(code, 0, console + err);
         assertEquals(
@@ -78,6 +80,28 @@ public class ChurnDemoStoryTest {
                         + " fixed-mask |",
                 "![PyTorch](pytorch-story.png)",
                 "The story holds on every engine.");
+        // The final scrape counts each watched run's 400 steps, and its clip-rate alerts agree
+        // with the story: at least one on the buggy data, none on the fixed data.
+        List<String> scrape = Files.readAllLines(out.resolve("metrics/final.prom"));
+        for (String run : List.of("clip-p98", "clip-1.0", "fixed-mask")) {
+            assertEquals(sample(scrape, "gradguard_steps_total", run, ""), 400.0, run);
+        }
+        assertTrue(sample(scrape, "gradguard_alerts_total", "clip-p98", "clip_rate") >= 1.0);
+        assertEquals(sample(scrape, "gradguard_alerts_total", "fixed-mask", "clip_rate"), 0.0);
+    }
+
+    /** Returns the value of the scrape's one sample of {@code metric} for a run (and kind). */
+    private static double sample(List<String> scrape, String metric, String run, String kind) {
+        List<String> lines =
+                scrape.stream()
+                        .filter(l -> l.startsWith(metric + "{"))
+                        .filter(l -> l.contains("engine=\"pytorch\""))
+                        .filter(l -> l.contains("guard=\"" + run + "\""))
+                        .filter(l -> kind.isEmpty() || l.contains("kind=\"" + kind + "\""))
+                        .toList();
+        assertEquals(lines.size(), 1, metric + " " + run + " " + kind + " in " + scrape);
+        String line = lines.get(0);
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
     }
 
     private static void assertInOrder(String text, String... parts) {

@@ -66,10 +66,10 @@ public class ChurnStoryTest {
         RunSettings clipped =
                 unguarded(engine, OptimizerChoice.SGD, 5)
                         .with("clip-1.0", ClipStrategy.globalNorm(1f), false);
-        RunWatch buggyWatch = new RunWatch();
+        RunWatch buggyWatch = new RunWatch(null);
         RunResult buggy =
                 TrainingRun.run(clipped, DATA, new RunHooks(buggyWatch.observers(), false));
-        RunWatch fixedWatch = new RunWatch();
+        RunWatch fixedWatch = new RunWatch(null);
         RunResult fixed =
                 TrainingRun.run(
                         clipped,
