@@ -2,7 +2,19 @@ package io.gradguard;
 
 import io.gradguard.clip.NonFiniteGradientException;
 
-/** What a {@link ClippingTrainingListener} does when a step's gradients hold NaN or infinity. */
+/**
+ * What a {@link ClippingTrainingListener} does when a step's gradients hold NaN or infinity.
+ *
+ * <p>When the trainer's loss is a {@link ScaledLoss} (as {@link GradGuard#trainingConfig} installs
+ * it), every loss value is also checked for NaN and infinity on the device, and read in the step's
+ * single transfer. A step whose loss was non-finite (on any device, in any micro-batch of the
+ * window) is a data fault: it is skipped under {@link NonFinitePolicy#SKIP_STEP}, throws under
+ * {@link NonFinitePolicy#ERROR}, and leaves the loss scaler's state unchanged ({@link
+ * io.gradguard.scale.LossScaler#recordDataFault()}). A step with a finite loss and non-finite
+ * gradients is an overflow: skipped, and the scaler backs off as PyTorch's GradScaler does. Both
+ * count toward {@code optMaxConsecutiveSkips}; {@link StepReport#dataFault()} and {@link
+ * ClipStatistics#dataFaultSteps()} tell them apart.
+ */
 public enum NonFinitePolicy {
     /**
      * Skip the optimizer update: no weight, moment or update-count change; the gradients are zeroed

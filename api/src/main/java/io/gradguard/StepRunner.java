@@ -56,6 +56,7 @@ final class StepRunner {
     private GuardBinding binding;
     private LossFaultRecorder faultRecorder;
     private Batch lastBatch;
+    private GuardCheckpoint pendingResume;
     private boolean floorAlerted;
     private boolean float32ScalingWarned;
 
@@ -95,6 +96,19 @@ final class StepRunner {
         counters.reset();
         publisher.reset();
         gate.decide(StepDecision.UNREAD);
+        if (pendingResume != null) {
+            restoreCounters(pendingResume);
+        }
+    }
+
+    /**
+     * Restores the counters and statistics of a checkpoint; restored before any trainer is bound,
+     * they are restored again when the next trainer begins, whose binding resets them.
+     */
+    void restoreCounters(GuardCheckpoint checkpoint) {
+        counters.restore(checkpoint);
+        publisher.restore(checkpoint.statistics());
+        pendingResume = trainer == null ? checkpoint : null;
     }
 
     /** Runs one training batch's part of the step (see the class comment). */
