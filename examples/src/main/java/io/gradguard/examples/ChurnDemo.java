@@ -61,8 +61,8 @@ import picocli.CommandLine.Spec;
             "",
             "Exit codes: 0 the story holds on every engine, 1 it does not (each failing point is"
                     + " named on stderr), 2 bad options.",
-            "Time for both engines on 2 CPU cores: the default run 2 min 38 s of CPU (3 to 4.5"
-                    + " min wall on a shared, loaded machine); --full about 3 hours of CPU (1.5 to"
+            "Time for both engines on 2 CPU cores: the default run about 2 min wall on idle"
+                    + " cores (3 to 4.5 min on a shared, loaded machine); --full about 3 hours of CPU (1.5 to"
                     + " 3 hours wall), extrapolated from a measured fraction (see the README)."
         })
 public final class ChurnDemo implements Callable<Integer> {
