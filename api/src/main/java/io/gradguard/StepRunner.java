@@ -138,7 +138,7 @@ final class StepRunner {
         if (counters.microInWindow < settings.accumulationSteps()) {
             hold();
         } else {
-            finishWindow();
+            finishWindow(counters.batchInEpoch);
         }
         counters.batchInEpoch++;
         counters.updatesAtLastBatch = gate.updateCalls();
@@ -148,9 +148,8 @@ final class StepRunner {
     /** Steps an unfinished window at the end of an epoch. */
     void onEpoch(Trainer current) {
         if (counters.microInWindow > 0 && binding != null) {
-            // The window's last batch was already counted in this epoch.
-            counters.batchInEpoch = Math.max(0, counters.batchInEpoch - 1);
-            finishWindow();
+            // The window's last batch, already counted in this epoch, is the one before.
+            finishWindow(Math.max(0, counters.batchInEpoch - 1));
             current.step();
         }
         publisher.epochEnded(counters.epoch);
@@ -188,7 +187,8 @@ final class StepRunner {
         gate.decide(StepDecision.HOLD);
     }
 
-    private void finishWindow() {
+    /** Steps the window whose last batch has index {@code batchIndex} in the epoch. */
+    private void finishWindow(long batchIndex) {
         int microBatches = counters.microInWindow;
         counters.microInWindow = 0;
         LossScaler scaler = settings.scaler();
@@ -208,14 +208,9 @@ final class StepRunner {
             if (!pipeline.hasFlag() && !publisher.readsEveryStep()) {
                 gate.decide(StepDecision.UNREAD);
                 publisher.defer(
-                        packed,
-                        counters.step,
-                        counters.epoch,
-                        counters.batchInEpoch,
-                        scaleUsed,
-                        microBatches);
+                        packed, counters.step, counters.epoch, batchIndex, scaleUsed, microBatches);
             } else {
-                decide(pipeline, packed.toFloatArray(), scaleUsed, microBatches);
+                decide(pipeline, packed.toFloatArray(), batchIndex, scaleUsed, microBatches);
             }
         } finally {
             counters.step++;
@@ -249,7 +244,12 @@ final class StepRunner {
         pipeline.clip(settings.strategy(), microBatches, counters.step);
     }
 
-    private void decide(StepPipeline pipeline, float[] values, float scaleUsed, int microBatches) {
+    private void decide(
+            StepPipeline pipeline,
+            float[] values,
+            long batchIndex,
+            float scaleUsed,
+            int microBatches) {
         StepMeasurement m = StepMeasurement.of(values, pipeline.hasFlag());
         StepDecision decision = StepDecision.of(m, settings.policy());
         gate.decide(decision);
@@ -277,7 +277,7 @@ final class StepRunner {
                 new StepReport(
                         counters.step,
                         counters.epoch,
-                        counters.batchInEpoch,
+                        batchIndex,
                         m.totalNorm(),
                         m.coefficient(),
                         m.clipped() && !skip,

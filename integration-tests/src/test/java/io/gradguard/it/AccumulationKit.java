@@ -21,6 +21,7 @@ import io.gradguard.ClipStatistics;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.ClippingTrainingListenerBuilder;
 import io.gradguard.GradGuard;
+import io.gradguard.StepReport;
 import io.gradguard.clip.ClipStrategy;
 import io.gradguard.scale.LossScaler;
 import io.gradguard.spi.GradientOps;
@@ -126,6 +127,35 @@ public abstract class AccumulationKit {
         assertClose(a, b, 1e-5, "partial window");
         assertEquals(stats[0].steps(), 6);
         assertEquals(stats[0].microSteps(), 15);
+    }
+
+    /**
+     * Each report names the epoch and the index, within it, of its window's last batch: 5
+     * micro-batches per epoch in windows of 4 give a full window ending at batch 3 and a partial
+     * one of 1 micro-batch, stepped at the epoch's end, ending at batch 4.
+     */
+    @Test
+    public void reportsNameTheLastBatchOfTheirWindow() {
+        List<StepReport> reports = new ArrayList<>();
+        ClippingTrainingListener guard =
+                ClippingTrainingListener.builder()
+                        .setStrategy(ClipStrategy.globalNorm(MAX_NORM))
+                        .optAccumulationSteps(4)
+                        .optObserver((report, details) -> reports.add(report))
+                        .build();
+        Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(0.02f)).build();
+        try (TinyRegression problem =
+                        new TinyRegression(engineName(), 31, DataType.FLOAT32, 20, 4);
+                Trainer trainer =
+                        problem.newTrainer(
+                                GradGuard.trainingConfig(Loss.l2Loss(), sgd, guard), 31)) {
+            problem.fit(trainer, 2);
+        }
+        assertEquals(
+                reports.stream()
+                        .map(r -> r.epoch() + ":" + r.batchIndex() + "/" + r.microBatches())
+                        .toList(),
+                List.of("0:3/4", "0:4/1", "1:3/4", "1:4/1"));
     }
 
     /**
