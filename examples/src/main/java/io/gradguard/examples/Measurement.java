@@ -59,7 +59,9 @@ public record Measurement(
         ThresholdCalibration calibration = ClipStrategy.calibrate(steps, PERCENTILE, false);
         int batches = (data.spec().trainUsers() + base.batchSize() - 1) / base.batchSize();
         int stepsPerEpoch = Math.max(1, batches / base.accumulationSteps());
-        int epochs = (steps + stepsPerEpoch - 1) / stepsPerEpoch;
+        // With float16 the first steps overflow at the initial loss scale and are skipped without
+        // a finite norm: one more epoch leaves room for them.
+        int epochs = (steps + stepsPerEpoch - 1) / stepsPerEpoch + (base.mixedPrecision() ? 1 : 0);
         RunSettings settings = base.measuring("measure", calibration, 0f, epochs);
         RunResult run = TrainingRun.run(settings, data, hooks.withObservers(List.of()));
         NormDistribution distribution =
