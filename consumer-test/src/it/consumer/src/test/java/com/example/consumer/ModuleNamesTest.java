@@ -45,7 +45,8 @@ public class ModuleNamesTest {
                 Set.of(
                         "io.gradguard.api",
                         "io.gradguard.engine.pytorch",
-                        "io.gradguard.engine.mxnet"),
+                        "io.gradguard.engine.mxnet",
+                        "io.gradguard.micrometer"),
                 "module names of " + jars);
         for (ModuleReference reference : finder.findAll()) {
             // Named by Automatic-Module-Name, not derived from the file name.
