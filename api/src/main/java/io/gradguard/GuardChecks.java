@@ -116,8 +116,11 @@ final class GuardChecks {
         return guards;
     }
 
-    /** Refuses a trainer on which this guard, or more than one guard, is registered. */
-    static void checkSingleGuard(Trainer trainer, ClippingTrainingListener self) {
+    /**
+     * Refuses a trainer on which {@code self} is registered more than once, or another guard is
+     * registered beside it; guards are compared by identity.
+     */
+    static void checkSingleGuard(Trainer trainer, Object self) {
         List<ClippingTrainingListener> guards = guardsOn(trainer);
         long selves = guards.stream().filter(g -> g == self).count();
         if (selves > 1) {

@@ -74,8 +74,12 @@ final class StepRunner {
         return trainer;
     }
 
-    /** Starts guarding {@code next}: checks, fresh counters, the loss recorder. */
-    void begin(Trainer next, ClippingTrainingListener owner) {
+    /**
+     * Starts guarding {@code next}: checks, fresh counters, the loss recorder. {@code owner} is the
+     * guard this runner belongs to, compared by identity with the guards registered on {@code
+     * next}.
+     */
+    void begin(Trainer next, Object owner) {
         if (trainer != null && trainer != next && trainer.getManager().isOpen()) {
             throw new IllegalStateException(
                     "This ClippingTrainingListener already guards another trainer that is still"
@@ -112,9 +116,9 @@ final class StepRunner {
     }
 
     /** Runs one training batch's part of the step (see the class comment). */
-    void onBatch(Trainer current, BatchData batchData, ClippingTrainingListener owner) {
+    void onBatch(Trainer current, BatchData batchData, Object owner) {
         if (trainer == null) {
-            owner.onTrainingBegin(current);
+            begin(current, owner);
         } else if (trainer != current) {
             throw new IllegalStateException(
                     "This ClippingTrainingListener guards another trainer; build one listener per"
