@@ -148,6 +148,7 @@ public final class ClipBenchmark implements Callable<Integer> {
         long start = System.nanoTime();
         ResultTable table = new ResultTable("measurement (ms: median [IQR]; ratios of medians)");
         List<String> notes = new ArrayList<>();
+        StepTimer.Result lstmSteps = null;
         String omp = System.getenv("OMP_NUM_THREADS");
         notes.add("OMP_NUM_THREADS=" + (omp == null ? "unset" : omp));
         for (String engineName : engines) {
@@ -170,9 +171,12 @@ public final class ClipBenchmark implements Callable<Integer> {
                 StepTimer.Result r =
                         StepTimer.measure(engineName, batch, time, warmup + 5, stepTrials);
                 StepRows.add(table, engineName, r, batch, time);
+                if (SideBySide.ENGINE.equals(engineName)) {
+                    lstmSteps = r;
+                }
             }
         }
-        List<String> sideBySide = sideBySide(engines);
+        List<String> sideBySide = sideBySide(engines, lstmSteps);
         double seconds = (System.nanoTime() - start) / 1e9;
         out.println();
         out.println("## Gradient clipping on DJL " + ai.djl.engine.Engine.getDjlVersion());
@@ -223,7 +227,7 @@ public final class ClipBenchmark implements Callable<Integer> {
      * section title, what ran, the table and the target lines, or one line saying why there is no
      * table or no PyTorch column.
      */
-    private List<String> sideBySide(List<String> engines) {
+    private List<String> sideBySide(List<String> engines, StepTimer.Result lstmSteps) {
         List<String> lines = new ArrayList<>();
         if (!engines.contains(SideBySide.ENGINE) || isNone(torchSets)) {
             lines.add(
@@ -233,7 +237,14 @@ public final class ClipBenchmark implements Callable<Integer> {
         }
         TorchReference.Probe probe = TorchReference.probe(python, threads == null ? 1 : threads);
         SideBySide comparison =
-                new SideBySide(probe.reference(), warmup, trials, rounds, stepTrials);
+                new SideBySide(
+                        probe.reference(),
+                        warmup,
+                        trials,
+                        rounds,
+                        stepTrials,
+                        lstmSteps,
+                        "LSTM step " + batch + "x" + time);
         SideBySideTable table = new SideBySideTable();
         for (String spec : torchSets) {
             String key = spec.trim().toLowerCase(Locale.ROOT);
@@ -257,6 +268,10 @@ public final class ClipBenchmark implements Callable<Integer> {
                             trials,
                             stepTrials));
         }
+        lines.add(
+                "'guarded step' rows: the guard's onTrainingBatch in steps of a block of the set's"
+                        + " shapes, interleaved with PyTorch; 'guard in a real' rows: the same"
+                        + " guard in the training steps above, earlier in this run");
         lines.add("");
         lines.add(table.render());
         lines.addAll(table.verdicts());

@@ -31,7 +31,10 @@ final class SideBySide {
     static final String CLIP_GUARD = "whole clip guard";
     static final String SCALED_GUARD = "whole guard + loss scaler";
     static final String TORCH_EAGER_CLIP = "torch eager clip_grad_norm_ + read";
-    static final String TORCH_EAGER_SCALED = "torch eager unscale, check, clip, read, update";
+    static final String TORCH_EAGER_SCALED =
+            "torch eager unscale, 2-norm check, clip, read, update";
+    static final String TORCH_EAGER_SCALED_MAX =
+            "torch eager unscale, max-norm check, clip, read, update";
 
     /** The targets: GradGuard / reference at most these. */
     static final double FOREACH_TARGET = 1.0;
@@ -44,6 +47,8 @@ final class SideBySide {
     private final int trials;
     private final int rounds;
     private final int stepTrials;
+    private final StepTimer.Result lstmSteps;
+    private final String lstmStepLabel;
 
     /**
      * Prepares the comparison.
@@ -53,9 +58,21 @@ final class SideBySide {
      * @param trials timed clip trials per variant, on each side
      * @param rounds the parts each side's trials are split into, at most {@code trials}
      * @param stepTrials timed guarded steps per guard, on each side; 0 skips the guard rows
+     * @param lstmSteps the guard's time inside real training steps of the LSTM, measured earlier in
+     *     the same run, compared with the same PyTorch rows; null for none
+     * @param lstmStepLabel how the table names those steps, such as {@code "LSTM step 32x50"}
      */
-    SideBySide(TorchReference torch, int warmup, int trials, int rounds, int stepTrials) {
+    SideBySide(
+            TorchReference torch,
+            int warmup,
+            int trials,
+            int rounds,
+            int stepTrials,
+            StepTimer.Result lstmSteps,
+            String lstmStepLabel) {
         this.torch = torch;
+        this.lstmSteps = lstmSteps;
+        this.lstmStepLabel = lstmStepLabel;
         this.warmup = warmup;
         this.trials = trials;
         this.rounds = Math.min(rounds, trials);
@@ -130,8 +147,32 @@ final class SideBySide {
                     SCALED_GUARD,
                     g.scaled(),
                     TORCH_EAGER_SCALED,
-                    torchTiming(torchGuard, "scaled"),
+                    torchTiming(torchGuard, "scaled_lean"),
                     EAGER_TARGET);
+            table.add(
+                    guardWork,
+                    SCALED_GUARD,
+                    g.scaled(),
+                    TORCH_EAGER_SCALED_MAX,
+                    torchTiming(torchGuard, "scaled"),
+                    null);
+            if ("lstm".equals(spec) && lstmSteps != null) {
+                String real = "guard in a real " + lstmStepLabel;
+                table.add(
+                        real,
+                        CLIP_GUARD,
+                        lstmSteps.clipGuard(),
+                        TORCH_EAGER_CLIP,
+                        torchTiming(torchGuard, "clip"),
+                        EAGER_TARGET);
+                table.add(
+                        real,
+                        SCALED_GUARD,
+                        lstmSteps.scaledGuard(),
+                        TORCH_EAGER_SCALED,
+                        torchTiming(torchGuard, "scaled_lean"),
+                        EAGER_TARGET);
+            }
         }
     }
 

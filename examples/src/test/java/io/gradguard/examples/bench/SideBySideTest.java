@@ -27,19 +27,20 @@ public class SideBySideTest {
     }
 
     /**
-     * The LSTM set without PyTorch: five clip rows and two guard rows; the six PyTorch references
-     * say skipped and their targets not measured, the DJL floor is measured and compared.
+     * The LSTM set without PyTorch: five clip rows and three guard rows; the seven PyTorch
+     * references say skipped and their targets not measured, the DJL floor is measured and
+     * compared.
      */
     @Test
     public void skippedPyTorchKeepsEveryRow() {
         SideBySideTable table = new SideBySideTable();
-        new SideBySide(null, 1, 2, 2, 2)
+        new SideBySide(null, 1, 2, 2, 2, null, "")
                 .measure("lstm", BenchLstm.parameterSet("PyTorch", 2, 3), table);
         String[] lines = table.render().split("\n");
-        assertEquals(lines.length, 2 + 7, table.render());
+        assertEquals(lines.length, 2 + 8, table.render());
         assertEquals(
                 List.of(lines).stream().filter(l -> l.contains("| skipped ")).count(),
-                6L,
+                7L,
                 table.render());
         String floorRow = lines[2 + 3];
         assertTrue(floorRow.contains(SideBySide.FLOOR), floorRow);
