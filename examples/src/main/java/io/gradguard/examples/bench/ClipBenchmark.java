@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.pytorch.jni.JniUtils;
 import io.gradguard.spi.GradientOps;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -24,6 +25,12 @@ import picocli.CommandLine.Option;
  * memory-bandwidth bound. Then full training steps of the churn LSTM, without and with the guard.
  * See {@link ClipTimer} and {@link StepTimer} for what one trial covers.
  *
+ * <p>Then, on the PyTorch engine, the side-by-side table ({@link SideBySide}): GradGuard and
+ * PyTorch itself ({@code tools/bench/torch_reference.py}, run by {@code --python} as a child
+ * process after each GradGuard round) on the same sets in the same run, with the ratios, targets
+ * and verdicts. Without a Python that imports torch, one line says the PyTorch column was skipped
+ * and why, and GradGuard's columns are still measured.
+ *
  * <pre>
  * mvn -B -q -pl examples -am verify -Pbench -DskipTests -Dbench.args="--engine pytorch"
  * </pre>
@@ -36,6 +43,9 @@ public final class ClipBenchmark implements Callable<Integer> {
 
     /** The default gradient sets. */
     static final String DEFAULT_SETS = "20x50000,100x10000,1000x1000,lstm";
+
+    /** The default sets of the side-by-side table. */
+    static final String SIDE_BY_SIDE_SETS = "20x50000,1000x1000,lstm,transformer";
 
     /** Untimed calls of every variant per engine before anything is timed. */
     static final int ENGINE_WARMUP = 300;
@@ -87,6 +97,29 @@ public final class ClipBenchmark implements Callable<Integer> {
     private int time;
 
     @Option(
+            names = "--torch-sets",
+            defaultValue = SIDE_BY_SIDE_SETS,
+            split = ",",
+            description =
+                    "sets timed side by side with PyTorch on the PyTorch engine, or none"
+                            + " (default: ${DEFAULT-VALUE})")
+    private List<String> torchSets;
+
+    @Option(
+            names = "--python",
+            defaultValue = "/usr/bin/python3",
+            description = "a Python with torch for the PyTorch column (default: ${DEFAULT-VALUE})")
+    private Path python;
+
+    @Option(
+            names = "--rounds",
+            defaultValue = "3",
+            description =
+                    "rounds per set of the side-by-side table, alternating GradGuard and PyTorch"
+                            + " (default: ${DEFAULT-VALUE})")
+    private int rounds;
+
+    @Option(
             names = "--threads",
             description = "PyTorch intra-op threads (default: libtorch's own choice)")
     private Integer threads;
@@ -115,6 +148,7 @@ public final class ClipBenchmark implements Callable<Integer> {
         long start = System.nanoTime();
         ResultTable table = new ResultTable("measurement (ms: median [IQR]; ratios of medians)");
         List<String> notes = new ArrayList<>();
+        StepTimer.Result lstmSteps = null;
         String omp = System.getenv("OMP_NUM_THREADS");
         notes.add("OMP_NUM_THREADS=" + (omp == null ? "unset" : omp));
         for (String engineName : engines) {
@@ -137,8 +171,12 @@ public final class ClipBenchmark implements Callable<Integer> {
                 StepTimer.Result r =
                         StepTimer.measure(engineName, batch, time, warmup + 5, stepTrials);
                 StepRows.add(table, engineName, r, batch, time);
+                if (SideBySide.ENGINE.equals(engineName)) {
+                    lstmSteps = r;
+                }
             }
         }
+        List<String> sideBySide = sideBySide(engines, lstmSteps);
         double seconds = (System.nanoTime() - start) / 1e9;
         out.println();
         out.println("## Gradient clipping on DJL " + ai.djl.engine.Engine.getDjlVersion());
@@ -177,7 +215,78 @@ public final class ClipBenchmark implements Callable<Integer> {
         for (String line : Targets.check(table, batch, time)) {
             out.println(line);
         }
+        out.println();
+        for (String line : sideBySide) {
+            out.println(line);
+        }
         return 0;
+    }
+
+    /**
+     * Times the side-by-side sets against PyTorch, interleaved, and returns the lines to print: the
+     * section title, what ran, the table and the target lines, or one line saying why there is no
+     * table or no PyTorch column.
+     */
+    private List<String> sideBySide(List<String> engines, StepTimer.Result lstmSteps) {
+        List<String> lines = new ArrayList<>();
+        if (!engines.contains(SideBySide.ENGINE) || isNone(torchSets)) {
+            lines.add(
+                    "Side-by-side table with PyTorch skipped: --engine has no pytorch or"
+                            + " --torch-sets is none");
+            return lines;
+        }
+        TorchReference.Probe probe = TorchReference.probe(python, threads == null ? 1 : threads);
+        SideBySide comparison =
+                new SideBySide(
+                        probe.reference(),
+                        warmup,
+                        trials,
+                        rounds,
+                        stepTrials,
+                        lstmSteps,
+                        "LSTM step " + batch + "x" + time);
+        SideBySideTable table = new SideBySideTable();
+        for (String spec : torchSets) {
+            String key = spec.trim().toLowerCase(Locale.ROOT);
+            comparison.measure(key, resolve(key, SideBySide.ENGINE), table);
+        }
+        lines.add("## Side by side with PyTorch (ms: median [IQR]; ratio of medians)");
+        lines.add("");
+        if (probe.reference() == null) {
+            lines.add(probe.skipLine());
+        } else {
+            lines.add(
+                    String.format(
+                            Locale.ROOT,
+                            "GradGuard on DJL's libtorch %s; PyTorch %s from %s, run as a child"
+                                    + " process after each of %d rounds per set (%d clip trials and"
+                                    + " %d guarded steps per side)",
+                            Engine.getEngine(SideBySide.ENGINE).getVersion(),
+                            probe.reference().version(),
+                            python,
+                            rounds,
+                            trials,
+                            stepTrials));
+        }
+        lines.add(
+                "'guarded step' rows: the guard's onTrainingBatch in steps of a block of the set's"
+                        + " shapes, interleaved with PyTorch; 'guard in a real' rows: the same"
+                        + " guard in the training steps above, earlier in this run");
+        lines.add("");
+        lines.add(table.render());
+        lines.addAll(table.verdicts());
+        return lines;
+    }
+
+    /**
+     * Returns whether a list option says {@code none}.
+     *
+     * @param values the option's values
+     * @return true for a single {@code none} or blank value
+     */
+    static boolean isNone(List<String> values) {
+        return values.size() == 1
+                && (values.get(0).isBlank() || "none".equalsIgnoreCase(values.get(0).trim()));
     }
 
     private void checkOptions() {
@@ -189,6 +298,10 @@ public final class ClipBenchmark implements Callable<Integer> {
             throw new CommandLine.ParameterException(
                     new CommandLine(this),
                     "--warmup and --step-trials must be >= 0, --batch and --time >= 1");
+        }
+        if (rounds < 1) {
+            throw new CommandLine.ParameterException(
+                    new CommandLine(this), "--rounds must be >= 1, got " + rounds);
         }
         if (threads != null && threads < 1) {
             throw new CommandLine.ParameterException(

@@ -96,6 +96,23 @@ final class ClipTimer implements AutoCloseable {
      * @return the timings by variant name, in the variants' order
      */
     Map<String, Timing> timeInterleaved(List<Variant> variants, int warmup, int trials) {
+        return timeInterleaved(variants, warmup, trials, 1, () -> {});
+    }
+
+    /**
+     * As {@link #timeInterleaved(List, int, int)}, with the timed rounds split into {@code rounds}
+     * parts and {@code betweenRounds} run (untimed) after each part, such as the PyTorch reference
+     * on the same shapes.
+     *
+     * @param variants the variants, with distinct names
+     * @param warmup untimed rounds first
+     * @param trials timed rounds, at least {@code rounds}
+     * @param rounds the number of parts
+     * @param betweenRounds what runs after each part
+     * @return the timings by variant name, in the variants' order
+     */
+    Map<String, Timing> timeInterleaved(
+            List<Variant> variants, int warmup, int trials, int rounds, Runnable betweenRounds) {
         for (int i = 0; i < warmup; i++) {
             for (Variant v : variants) {
                 trial(v);
@@ -110,12 +127,29 @@ final class ClipTimer implements AutoCloseable {
                 int k = (i + j) % n;
                 nanos[k][i] = trial(variants.get(k));
             }
+            if (endsRound(i, trials, rounds)) {
+                betweenRounds.run();
+            }
         }
         Map<String, Timing> out = new LinkedHashMap<>();
         for (int k = 0; k < variants.size(); k++) {
             out.put(variants.get(k).name(), Timing.ofNanos(nanos[k]));
         }
         return out;
+    }
+
+    /**
+     * Returns whether timed trial {@code i} is the last of its part, when {@code trials} trials are
+     * split into {@code rounds} parts as evenly as they go (part sizes differ by at most one).
+     *
+     * @param i the trial, from 0
+     * @param trials the trials, at least 1
+     * @param rounds the parts, from 1 to {@code trials}
+     * @return true for exactly {@code rounds} values of {@code i}, the last being {@code trials -
+     *     1}
+     */
+    static boolean endsRound(int i, int trials, int rounds) {
+        return (long) (i + 1) * rounds / trials != (long) i * rounds / trials;
     }
 
     private long trial(Variant v) {
