@@ -46,6 +46,11 @@ import org.slf4j.LoggerFactory;
  * MXNet must therefore use a {@link ScaledLoss} (as {@link GradGuard#trainingConfig} does), or the
  * refusal shows only in the log (the first refusal and every thousandth are logged at ERROR).
  *
+ * <p>A listener follows the last {@code GuardedOptimizer} built with it: checkpoints and {@link
+ * MixedPrecision#toFloat16} reach that one. An earlier one refuses every update (an {@link
+ * IllegalStateException}, weights untouched), so that a trainer built from an older configuration
+ * of the same listener cannot train while its state goes unsaved.
+ *
  * <p>A parameter that becomes trainable between the listener's decision and {@code Trainer.step()}
  * (unfrozen after {@code trainBatch}) is not updated at that step: its gradient was never checked
  * or clipped. Its gradient is discarded and it trains from the next step on.
@@ -72,6 +77,13 @@ import org.slf4j.LoggerFactory;
 public final class GuardedOptimizer extends Optimizer {
 
     private static final Logger logger = LoggerFactory.getLogger(GuardedOptimizer.class);
+
+    static final String SUPERSEDED =
+            "GuardedOptimizer refused to update: its ClippingTrainingListener was given to"
+                    + " another GuardedOptimizer since (a training config built again with the"
+                    + " same listener), and saveState, loadState and MixedPrecision.toFloat16 reach"
+                    + " that one only. Train with the trainer of the last config built with this"
+                    + " listener, or build a new listener for each config.";
 
     private final Optimizer delegate;
     private final StepGate gate;
@@ -113,6 +125,9 @@ public final class GuardedOptimizer extends Optimizer {
     public void update(String parameterId, NDArray weight, NDArray grad) {
         StepDecision.Action action;
         try {
+            if (gate.optimizer() != this) {
+                throw new IllegalStateException(SUPERSEDED);
+            }
             action = gate.admit(parameterId, weight);
         } catch (IllegalStateException e) {
             refuse(e);
