@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -209,9 +210,22 @@ public final class GuardedOptimizer extends Optimizer {
         return Collections.unmodifiableMap(masters);
     }
 
-    /** Replaces every master weight by those given, keyed by {@link #masterKey}. */
-    void replaceMasterWeights(Map<String, NDArray> restored) {
-        resyncMasterWeights();
+    /**
+     * Replaces the master weights by those given, keyed by {@link #masterKey}; of the masters held
+     * for other keys, keeps those for which {@code keep} is true and closes the rest.
+     */
+    void replaceMasterWeights(Map<String, NDArray> restored, BiPredicate<String, NDArray> keep) {
+        masters.entrySet()
+                .removeIf(
+                        e -> {
+                            boolean kept =
+                                    !restored.containsKey(e.getKey())
+                                            && keep.test(e.getKey(), e.getValue());
+                            if (!kept) {
+                                e.getValue().close();
+                            }
+                            return !kept;
+                        });
         masters.putAll(restored);
     }
 

@@ -79,7 +79,10 @@ final class OptimizerStateTransfer {
 
     /**
      * Replaces the optimizer's state with {@code state}, all or nothing: every array is checked
-     * against the parameter it belongs to and created before anything is replaced.
+     * against the parameter it belongs to and created before anything is replaced. A float32 master
+     * held for a float16 parameter that {@code state} has no master for is kept if it rounds to the
+     * parameter's current value exactly (set by {@link MixedPrecision#toFloat16} from float32
+     * weights loaded before), and dropped otherwise.
      *
      * @param file the file the state was read from, for messages
      * @throws InvalidCheckpointException if the state does not fit the optimizer or the model
@@ -142,7 +145,33 @@ final class OptimizerStateTransfer {
         liveCounts.clear();
         liveCounts.putAll(counts);
         DjlOptimizerState.setNumUpdate(delegate, state.numUpdate());
-        optimizer.replaceMasterWeights(masters);
+        Map<String, NDArray> weights = new HashMap<>();
+        for (Parameter p : byName.values()) {
+            if (p.isInitialized()) {
+                NDArray w = p.getArray();
+                weights.put(GuardedOptimizer.masterKey(p.getId(), w.getDevice()), w);
+            }
+        }
+        optimizer.replaceMasterWeights(
+                masters, (key, master) -> roundsTo(master, weights.get(key)));
+    }
+
+    /**
+     * Returns whether a master held before the load still describes its float16 weight: it rounds
+     * to that weight exactly, as a master set by {@link MixedPrecision#toFloat16} after loading
+     * float32 weights does. One taken before the weights were loaded over does not.
+     */
+    private static boolean roundsTo(NDArray master, NDArray weight) {
+        if (weight == null
+                || weight.getDataType() != DataType.FLOAT16
+                || !weight.getShape().equals(master.getShape())) {
+            return false;
+        }
+        try (NDManager scope = weight.getManager().newSubManager()) {
+            NDArray half = master.toType(DataType.FLOAT16, true);
+            half.attach(scope);
+            return Arrays.equals(half.toByteArray(), weight.toByteArray());
+        }
     }
 
     private static String unsupported(Optimizer delegate) {
