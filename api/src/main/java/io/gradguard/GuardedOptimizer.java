@@ -70,8 +70,9 @@ import org.slf4j.LoggerFactory;
  * parameter that started training late (gradual unfreezing) could see {@code t} or {@code t + 1}
  * depending on the process. Before the first update of an applied step, this decorator raises that
  * count to its value at the end of the step, so every parameter of the step sees the same {@code
- * t}, in every process (through DJL 0.35.1's private fields; parameters updated in lock step see
- * what they saw without it).
+ * t}, on every training device (DJL updates each device's copy in turn, each raising the count) and
+ * in every process (through DJL 0.35.1's private fields; on one device, parameters updated in lock
+ * step see what they saw without it).
  *
  * <p>Usually installed by {@link GradGuard#trainingConfig}.
  */
@@ -239,7 +240,8 @@ public final class GuardedOptimizer extends Optimizer {
     private void advanceStepCount() {
         if (stepCountPinned) {
             try {
-                DjlOptimizerState.advanceStep(delegate, gate.guardedIds());
+                DjlOptimizerState.advanceStep(
+                        delegate, gate.guardedIds(), gate.devicesPerParameter());
             } catch (IllegalStateException e) {
                 stepCountPinned = false;
                 logger.warn("{} Update counts are left to DJL.", e.getMessage());
