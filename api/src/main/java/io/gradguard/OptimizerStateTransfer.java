@@ -251,7 +251,9 @@ final class OptimizerStateTransfer {
                     what
                             + " is a float32 master weight, but the parameter is "
                             + weight.getDataType()
-                            + ", which keeps none");
+                            + ", which keeps none; if the model trains in float16, call"
+                            + " MixedPrecision.toFloat16(trainer) before loadState (or before the"
+                            + " first batch)");
         }
         DataType expected = half ? DataType.FLOAT32 : weight.getDataType();
         if (a.dataType() != expected) {
