@@ -250,7 +250,8 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
      *     version, holds an invalid value or does not fit this listener, or the two files come from
      *     different saves; nothing is restored then. An optimizer state that does not fit the
      *     optimizer or the model (another optimizer kind, an unknown parameter, another shape or
-     *     data type) is refused here or at the first training batch
+     *     data type, a float32 master that does not round to its float16 weight: weights from
+     *     another save) is refused here or at the first training batch
      * @throws IllegalStateException inside an accumulation window
      */
     public void loadState(Path dir, String name) throws IOException {

@@ -124,6 +124,7 @@ final class OptimizerStateTransfer {
                 NDArray array = create(trainer.getManager(), a);
                 created.add(array);
                 if (OptimizerState.MASTER_SLOT.equals(a.slot())) {
+                    checkRoundsTo(array, p, a, file);
                     masters.put(GuardedOptimizer.masterKey(p.getId(), a.device()), array);
                 } else {
                     slots.computeIfAbsent(a.slot(), s -> new HashMap<>())
@@ -154,6 +155,26 @@ final class OptimizerStateTransfer {
         }
         optimizer.replaceMasterWeights(
                 masters, (key, master) -> roundsTo(master, weights.get(key)));
+    }
+
+    /**
+     * Refuses a master that does not round to its float16 weight: in a float16 run every weight is
+     * its master rounded after each update, so the weights were saved by another save (another
+     * epoch's params file) or changed since, and the first update would put the master back.
+     */
+    private static void checkRoundsTo(NDArray master, Parameter p, SavedArray a, Path file) {
+        NDArray weight = p.getArray();
+        if (weight.getDevice().equals(a.device()) && !roundsTo(master, weight)) {
+            throw new InvalidCheckpointException(
+                    file,
+                    "the float32 master of '"
+                            + a.parameter()
+                            + "' does not round to the parameter's value, so the model's weights"
+                            + " were not saved with this optimizer state (load the params file of"
+                            + " the same save, for example model.load(dir, name, Map.of(\"epoch\","
+                            + " ...)), or they were changed after loading; the first update would"
+                            + " overwrite them with the saved masters");
+        }
     }
 
     /**
