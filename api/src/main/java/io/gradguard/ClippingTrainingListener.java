@@ -228,8 +228,9 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
      * @throws IOException naming the file if it cannot be written
      * @throws IllegalStateException where {@link #checkpoint()} refuses, or if the guarded
      *     optimizer's state cannot be saved (an optimizer other than DJL's Adam, AdamW, Sgd, Nag,
-     *     RmsProp, Adagrad and Adadelta; DJL internals other than those of version 0.35.1); nothing
-     *     is written then
+     *     RmsProp, Adagrad and Adadelta; DJL internals other than those of version 0.35.1), or if
+     *     the trainer it updated was closed (save before {@code trainer.close()}); nothing is
+     *     written then
      */
     public Path saveState(Path dir, String name) throws IOException {
         return CheckpointFiles.save(

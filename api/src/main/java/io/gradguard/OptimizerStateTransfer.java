@@ -41,6 +41,14 @@ final class OptimizerStateTransfer {
         String kind =
                 DjlOptimizerState.kindOf(delegate)
                         .orElseThrow(() -> new IllegalStateException(unsupported(delegate)));
+        if (trainer == null
+                && !(DjlOptimizerState.updateCounts(delegate).isEmpty()
+                        && optimizer.masterWeights().isEmpty())) {
+            throw new IllegalStateException(
+                    "The guarded trainer was closed, so the optimizer's state can no longer be"
+                            + " matched to the model's parameter names; call saveState before the"
+                            + " trainer is closed (inside its try-with-resources block).");
+        }
         Map<String, String> names = new HashMap<>();
         if (trainer != null) {
             for (Pair<String, Parameter> pair : trainer.getModel().getBlock().getParameters()) {
