@@ -242,7 +242,13 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
      * it, then puts {@code dir/name-gradguard-optimizer.bin}, if present, into the guarded
      * optimizer as soon as the optimizer and the model's parameters exist (now, or at the first
      * training batch). A missing optimizer file is logged as a WARN when a guarded optimizer then
-     * resumes without its state (checkpoints saved without a guarded optimizer have none).
+     * resumes without its state (checkpoints saved without a guarded optimizer have none). State is
+     * matched to parameters by their names in the block: a parameter added since (a new head)
+     * starts afresh, one renamed is refused, but one whose name and shape now belong to another
+     * layer (a block inserted in front of it shifts the names) receives that layer's state. The
+     * model's weights are checked against the state only through the float32 masters of float16
+     * parameters: a float32 model's params file from another save than the state goes unnoticed, so
+     * load the params file of the same save ({@code model.load(dir, name, Map.of("epoch", ...))}).
      *
      * @param dir the directory given to {@link #saveState}
      * @param name the checkpoint name given to {@link #saveState}
