@@ -228,8 +228,9 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
      * @throws IOException naming the file if it cannot be written
      * @throws IllegalStateException where {@link #checkpoint()} refuses, or if the guarded
      *     optimizer's state cannot be saved (an optimizer other than DJL's Adam, AdamW, Sgd, Nag,
-     *     RmsProp, Adagrad and Adadelta; DJL internals other than those of version 0.35.1); nothing
-     *     is written then
+     *     RmsProp, Adagrad and Adadelta; DJL internals other than those of version 0.35.1), or if
+     *     the trainer it updated was closed (save before {@code trainer.close()}); nothing is
+     *     written then
      */
     public Path saveState(Path dir, String name) throws IOException {
         return CheckpointFiles.save(
@@ -241,7 +242,13 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
      * it, then puts {@code dir/name-gradguard-optimizer.bin}, if present, into the guarded
      * optimizer as soon as the optimizer and the model's parameters exist (now, or at the first
      * training batch). A missing optimizer file is logged as a WARN when a guarded optimizer then
-     * resumes without its state (checkpoints saved without a guarded optimizer have none).
+     * resumes without its state (checkpoints saved without a guarded optimizer have none). State is
+     * matched to parameters by their names in the block: a parameter added since (a new head)
+     * starts afresh, one renamed is refused, but one whose name and shape now belong to another
+     * layer (a block inserted in front of it shifts the names) receives that layer's state. The
+     * model's weights are checked against the state only through the float32 masters of float16
+     * parameters: a float32 model's params file from another save than the state goes unnoticed, so
+     * load the params file of the same save ({@code model.load(dir, name, Map.of("epoch", ...))}).
      *
      * @param dir the directory given to {@link #saveState}
      * @param name the checkpoint name given to {@link #saveState}
@@ -250,7 +257,8 @@ public final class ClippingTrainingListener extends TrainingListenerAdapter {
      *     version, holds an invalid value or does not fit this listener, or the two files come from
      *     different saves; nothing is restored then. An optimizer state that does not fit the
      *     optimizer or the model (another optimizer kind, an unknown parameter, another shape or
-     *     data type) is refused here or at the first training batch
+     *     data type, a float32 master that does not round to its float16 weight: weights from
+     *     another save) is refused here or at the first training batch
      * @throws IllegalStateException inside an accumulation window
      */
     public void loadState(Path dir, String name) throws IOException {

@@ -15,6 +15,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,11 @@ import org.slf4j.LoggerFactory;
  * MXNet must therefore use a {@link ScaledLoss} (as {@link GradGuard#trainingConfig} does), or the
  * refusal shows only in the log (the first refusal and every thousandth are logged at ERROR).
  *
+ * <p>A listener follows the last {@code GuardedOptimizer} built with it: checkpoints and {@link
+ * MixedPrecision#toFloat16} reach that one. An earlier one refuses every update (an {@link
+ * IllegalStateException}, weights untouched), so that a trainer built from an older configuration
+ * of the same listener cannot train while its state goes unsaved.
+ *
  * <p>A parameter that becomes trainable between the listener's decision and {@code Trainer.step()}
  * (unfrozen after {@code trainBatch}) is not updated at that step: its gradient was never checked
  * or clipped. Its gradient is discarded and it trains from the next step on.
@@ -64,14 +70,22 @@ import org.slf4j.LoggerFactory;
  * parameter that started training late (gradual unfreezing) could see {@code t} or {@code t + 1}
  * depending on the process. Before the first update of an applied step, this decorator raises that
  * count to its value at the end of the step, so every parameter of the step sees the same {@code
- * t}, in every process (through DJL 0.35.1's private fields; parameters updated in lock step see
- * what they saw without it).
+ * t}, on every training device (DJL updates each device's copy in turn, each raising the count) and
+ * in every process (through DJL 0.35.1's private fields; on one device, parameters updated in lock
+ * step see what they saw without it).
  *
  * <p>Usually installed by {@link GradGuard#trainingConfig}.
  */
 public final class GuardedOptimizer extends Optimizer {
 
     private static final Logger logger = LoggerFactory.getLogger(GuardedOptimizer.class);
+
+    static final String SUPERSEDED =
+            "GuardedOptimizer refused to update: its ClippingTrainingListener was given to"
+                    + " another GuardedOptimizer since (a training config built again with the"
+                    + " same listener), and saveState, loadState and MixedPrecision.toFloat16 reach"
+                    + " that one only. Train with the trainer of the last config built with this"
+                    + " listener, or build a new listener for each config.";
 
     private final Optimizer delegate;
     private final StepGate gate;
@@ -113,6 +127,9 @@ public final class GuardedOptimizer extends Optimizer {
     public void update(String parameterId, NDArray weight, NDArray grad) {
         StepDecision.Action action;
         try {
+            if (gate.optimizer() != this) {
+                throw new IllegalStateException(SUPERSEDED);
+            }
             action = gate.admit(parameterId, weight);
         } catch (IllegalStateException e) {
             refuse(e);
@@ -194,9 +211,22 @@ public final class GuardedOptimizer extends Optimizer {
         return Collections.unmodifiableMap(masters);
     }
 
-    /** Replaces every master weight by those given, keyed by {@link #masterKey}. */
-    void replaceMasterWeights(Map<String, NDArray> restored) {
-        resyncMasterWeights();
+    /**
+     * Replaces the master weights by those given, keyed by {@link #masterKey}; of the masters held
+     * for other keys, keeps those for which {@code keep} is true and closes the rest.
+     */
+    void replaceMasterWeights(Map<String, NDArray> restored, BiPredicate<String, NDArray> keep) {
+        masters.entrySet()
+                .removeIf(
+                        e -> {
+                            boolean kept =
+                                    !restored.containsKey(e.getKey())
+                                            && keep.test(e.getKey(), e.getValue());
+                            if (!kept) {
+                                e.getValue().close();
+                            }
+                            return !kept;
+                        });
         masters.putAll(restored);
     }
 
@@ -210,7 +240,8 @@ public final class GuardedOptimizer extends Optimizer {
     private void advanceStepCount() {
         if (stepCountPinned) {
             try {
-                DjlOptimizerState.advanceStep(delegate, gate.guardedIds());
+                DjlOptimizerState.advanceStep(
+                        delegate, gate.guardedIds(), gate.devicesPerParameter());
             } catch (IllegalStateException e) {
                 stepCountPinned = false;
                 logger.warn("{} Update counts are left to DJL.", e.getMessage());

@@ -41,6 +41,14 @@ final class OptimizerStateTransfer {
         String kind =
                 DjlOptimizerState.kindOf(delegate)
                         .orElseThrow(() -> new IllegalStateException(unsupported(delegate)));
+        if (trainer == null
+                && !(DjlOptimizerState.updateCounts(delegate).isEmpty()
+                        && optimizer.masterWeights().isEmpty())) {
+            throw new IllegalStateException(
+                    "The guarded trainer was closed, so the optimizer's state can no longer be"
+                            + " matched to the model's parameter names; call saveState before the"
+                            + " trainer is closed (inside its try-with-resources block).");
+        }
         Map<String, String> names = new HashMap<>();
         if (trainer != null) {
             for (Pair<String, Parameter> pair : trainer.getModel().getBlock().getParameters()) {
@@ -79,7 +87,10 @@ final class OptimizerStateTransfer {
 
     /**
      * Replaces the optimizer's state with {@code state}, all or nothing: every array is checked
-     * against the parameter it belongs to and created before anything is replaced.
+     * against the parameter it belongs to and created before anything is replaced. A float32 master
+     * held for a float16 parameter that {@code state} has no master for is kept if it rounds to the
+     * parameter's current value exactly (set by {@link MixedPrecision#toFloat16} from float32
+     * weights loaded before), and dropped otherwise.
      *
      * @param file the file the state was read from, for messages
      * @throws InvalidCheckpointException if the state does not fit the optimizer or the model
@@ -121,6 +132,7 @@ final class OptimizerStateTransfer {
                 NDArray array = create(trainer.getManager(), a);
                 created.add(array);
                 if (OptimizerState.MASTER_SLOT.equals(a.slot())) {
+                    checkRoundsTo(array, p, a, file);
                     masters.put(GuardedOptimizer.masterKey(p.getId(), a.device()), array);
                 } else {
                     slots.computeIfAbsent(a.slot(), s -> new HashMap<>())
@@ -142,7 +154,53 @@ final class OptimizerStateTransfer {
         liveCounts.clear();
         liveCounts.putAll(counts);
         DjlOptimizerState.setNumUpdate(delegate, state.numUpdate());
-        optimizer.replaceMasterWeights(masters);
+        Map<String, NDArray> weights = new HashMap<>();
+        for (Parameter p : byName.values()) {
+            if (p.isInitialized()) {
+                NDArray w = p.getArray();
+                weights.put(GuardedOptimizer.masterKey(p.getId(), w.getDevice()), w);
+            }
+        }
+        optimizer.replaceMasterWeights(
+                masters, (key, master) -> roundsTo(master, weights.get(key)));
+    }
+
+    /**
+     * Refuses a master that does not round to its float16 weight: in a float16 run every weight is
+     * its master rounded after each update, so the weights were saved by another save (another
+     * epoch's params file) or changed since, and the first update would put the master back.
+     */
+    private static void checkRoundsTo(NDArray master, Parameter p, SavedArray a, Path file) {
+        NDArray weight = p.getArray();
+        if (weight.getDevice().equals(a.device()) && !roundsTo(master, weight)) {
+            throw new InvalidCheckpointException(
+                    file,
+                    "the float32 master of '"
+                            + a.parameter()
+                            + "' does not round to the parameter's value, so the model's weights"
+                            + " were not saved with this optimizer state (load the params file of"
+                            + " the same save, for example model.load(dir, name, Map.of(\"epoch\","
+                            + " ...)), or they were changed after loading; the first update would"
+                            + " overwrite them with the saved masters");
+        }
+    }
+
+    /**
+     * Returns whether a master held before the load still describes its float16 weight: it rounds
+     * to that weight exactly, as a master set by {@link MixedPrecision#toFloat16} after loading
+     * float32 weights does. One taken before the weights were loaded over does not.
+     */
+    private static boolean roundsTo(NDArray master, NDArray weight) {
+        if (weight == null
+                || weight.getDataType() != DataType.FLOAT16
+                || !weight.getShape().equals(master.getShape())) {
+            return false;
+        }
+        try (NDManager scope = weight.getManager().newSubManager()) {
+            NDArray half = master.toType(DataType.FLOAT16, true);
+            half.attach(scope);
+            return Arrays.equals(half.toByteArray(), weight.toByteArray());
+        }
     }
 
     private static String unsupported(Optimizer delegate) {
@@ -222,7 +280,9 @@ final class OptimizerStateTransfer {
                     what
                             + " is a float32 master weight, but the parameter is "
                             + weight.getDataType()
-                            + ", which keeps none");
+                            + ", which keeps none; if the model trains in float16, call"
+                            + " MixedPrecision.toFloat16(trainer) before loadState (or before the"
+                            + " first batch)");
         }
         DataType expected = half ? DataType.FLOAT32 : weight.getDataType();
         if (a.dataType() != expected) {

@@ -81,6 +81,14 @@ final class StepGate {
         zeroAfterApply = zeroAfter;
     }
 
+    /** Returns the number of devices each parameter is updated on (1 before binding). */
+    int devicesPerParameter() {
+        for (List<NDArray> arrays : parameterArrays.values()) {
+            return Math.max(1, arrays.size());
+        }
+        return 1;
+    }
+
     /** Returns whether the listener's current decision covers this parameter. */
     boolean guards(String parameterId) {
         return parameterArrays.containsKey(parameterId);

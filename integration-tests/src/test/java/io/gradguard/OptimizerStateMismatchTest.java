@@ -193,6 +193,29 @@ public class OptimizerStateMismatchTest {
     }
 
     @Test
+    public void aMasterForAFloat32ParameterPointsToToFloat16() throws Exception {
+        // A float16 run's checkpoint loaded before the model is converted: the message must say
+        // how to order the calls, not only that the parameter keeps no master.
+        Path dir = Files.createTempDirectory("gradguard-mismatch");
+        saveTrained(dir);
+        edit(
+                dir,
+                a ->
+                        new SavedArray(
+                                OptimizerState.MASTER_SLOT,
+                                a.parameter(),
+                                a.device(),
+                                a.dataType(),
+                                a.shape(),
+                                a.data()));
+        String problem = refusal(dir);
+        assertTrue(
+                problem.contains("is a float32 master weight, but the parameter is float32"),
+                problem);
+        assertTrue(problem.contains("MixedPrecision.toFloat16(trainer) before"), problem);
+    }
+
+    @Test
     public void anOptimizerWithUnknownStateIsRefusedAtSave() throws IOException {
         Path dir = Files.createTempDirectory("gradguard-mismatch");
         ClippingTrainingListener guard = guard();

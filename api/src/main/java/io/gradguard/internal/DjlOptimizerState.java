@@ -149,21 +149,31 @@ public final class DjlOptimizerState {
      * each update {@code t = max(numUpdate, its own count)} and raises {@code numUpdate} as it
      * goes, in the order of its parameter store's hash map, keyed by per-process ids. A parameter
      * whose count lags (frozen for some steps, unfrozen late) therefore gets {@code t} or {@code t
-     * + 1} depending on that order, which differs between processes. Raising {@code numUpdate}
-     * first to its value at the end of the step gives every parameter the {@code t} it gets when it
-     * comes after a leading parameter, whatever the order. Parameters updated in lock step see the
-     * same {@code t} as without this call.
+     * + 1} depending on that order, which differs between processes; on several devices, DJL
+     * updates each parameter once per device, so the first copy updated sees a lower {@code t} than
+     * the others and the replicas' bias corrections differ. Raising {@code numUpdate} first to its
+     * value at the end of the step gives every update of the step (every parameter, every device)
+     * the {@code t} it gets when it comes after a leading parameter's last copy, whatever the
+     * order. On one device, parameters updated in lock step see the same {@code t} as without this
+     * call.
      *
      * @param optimizer any DJL optimizer
      * @param ids the parameters the coming step updates
+     * @param updatesPerParameter how many times the step updates each of them: once per training
+     *     device, each update raising the parameter's count
      */
-    public static void advanceStep(Optimizer optimizer, Iterable<String> ids) {
+    public static void advanceStep(
+            Optimizer optimizer, Iterable<String> ids, int updatesPerParameter) {
+        if (updatesPerParameter < 1) {
+            throw new IllegalArgumentException(
+                    "updatesPerParameter must be at least 1, got " + updatesPerParameter);
+        }
         Map<String, Integer> counts = updateCounts(optimizer);
         int begin = (Integer) get(field(Optimizer.class, BEGIN, int.class), optimizer);
         int end = numUpdate(optimizer);
         for (String id : ids) {
             Integer count = counts.get(id);
-            end = Math.max(end, (count == null ? begin : count) + 1);
+            end = Math.max(end, (count == null ? begin : count) + updatesPerParameter);
         }
         setNumUpdate(optimizer, end);
     }
