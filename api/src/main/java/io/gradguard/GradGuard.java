@@ -44,9 +44,13 @@ public final class GradGuard {
         Objects.requireNonNull(optimizer, "optimizer");
         Objects.requireNonNull(listener, "listener");
         // A ScaledLoss given here is refused by ScaledLoss's constructor: never scaled twice.
-        Loss trainingLoss = new ScaledLoss(loss, listener.getLossScaler());
+        ScaledLoss trainingLoss = new ScaledLoss(loss, listener.getLossScaler());
+        GuardedOptimizer guarded = new GuardedOptimizer(optimizer, listener);
+        // DJL hands a trainer the loss and the optimizer of one configuration: the pair tells the
+        // listener which optimizer the trainer it begins to guard updates through.
+        trainingLoss.pairWith(guarded);
         return new DefaultTrainingConfig(trainingLoss)
-                .optOptimizer(new GuardedOptimizer(optimizer, listener))
+                .optOptimizer(guarded)
                 .addTrainingListeners(listener);
     }
 

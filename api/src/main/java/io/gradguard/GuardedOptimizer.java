@@ -47,10 +47,10 @@ import org.slf4j.LoggerFactory;
  * MXNet must therefore use a {@link ScaledLoss} (as {@link GradGuard#trainingConfig} does), or the
  * refusal shows only in the log (the first refusal and every thousandth are logged at ERROR).
  *
- * <p>A listener follows the last {@code GuardedOptimizer} built with it: checkpoints and {@link
- * MixedPrecision#toFloat16} reach that one. An earlier one refuses every update (an {@link
- * IllegalStateException}, weights untouched), so that a trainer built from an older configuration
- * of the same listener cannot train while its state goes unsaved.
+ * <p>A listener built into several configurations follows the optimizer of the trainer it guards:
+ * the one paired with the trainer's {@link ScaledLoss} by {@link GradGuard#trainingConfig} when the
+ * trainer is created, otherwise the last one built, and in every case the one that last updated.
+ * Checkpoints and {@link MixedPrecision#toFloat16} reach that one.
  *
  * <p>A parameter that becomes trainable between the listener's decision and {@code Trainer.step()}
  * (unfrozen after {@code trainBatch}) is not updated at that step: its gradient was never checked
@@ -79,13 +79,6 @@ import org.slf4j.LoggerFactory;
 public final class GuardedOptimizer extends Optimizer {
 
     private static final Logger logger = LoggerFactory.getLogger(GuardedOptimizer.class);
-
-    static final String SUPERSEDED =
-            "GuardedOptimizer refused to update: its ClippingTrainingListener was given to"
-                    + " another GuardedOptimizer since (a training config built again with the"
-                    + " same listener), and saveState, loadState and MixedPrecision.toFloat16 reach"
-                    + " that one only. Train with the trainer of the last config built with this"
-                    + " listener, or build a new listener for each config.";
 
     private final Optimizer delegate;
     private final StepGate gate;
@@ -128,7 +121,8 @@ public final class GuardedOptimizer extends Optimizer {
         StepDecision.Action action;
         try {
             if (gate.optimizer() != this) {
-                throw new IllegalStateException(SUPERSEDED);
+                // The optimizer that updates is the one whose state checkpoints must save.
+                gate.attachOptimizer(this);
             }
             action = gate.admit(parameterId, weight);
         } catch (IllegalStateException e) {

@@ -31,6 +31,7 @@ public final class ScaledLoss extends Loss {
     private final Loss loss;
     private final LossScaler scaler;
     private volatile LossFaultRecorder faults;
+    private volatile GuardedOptimizer pairedOptimizer;
 
     /**
      * Wraps a loss.
@@ -88,6 +89,16 @@ public final class ScaledLoss extends Loss {
             recorder.record(value);
         }
         return scaler.isEnabled() ? scaler.scaleLoss(value) : value;
+    }
+
+    /** Pairs this loss with the optimizer built into the same training configuration. */
+    void pairWith(GuardedOptimizer optimizer) {
+        pairedOptimizer = optimizer;
+    }
+
+    /** Returns the optimizer built into the same configuration, or null if none was paired. */
+    GuardedOptimizer pairedOptimizer() {
+        return pairedOptimizer;
     }
 
     /** Starts or stops recording non-finite losses for a listener; {@code null} stops. */

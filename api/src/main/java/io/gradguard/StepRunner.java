@@ -93,6 +93,9 @@ final class StepRunner {
             tracked.clearWiringError();
         }
         if (next.getLoss() instanceof ScaledLoss scaled) {
+            if (scaled.pairedOptimizer() != null) {
+                gate.attachOptimizer(scaled.pairedOptimizer());
+            }
             faultRecorder = new LossFaultRecorder(next.getManager(), next.getDevices()[0]);
             scaled.recordFaultsInto(faultRecorder);
         }
