@@ -6,20 +6,14 @@ import static org.testng.Assert.expectThrows;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.Trainer;
 import ai.djl.training.TrainingConfig;
-import ai.djl.training.dataset.Batch;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.translate.Batchifier;
-import io.gradguard.clip.ClipStrategy;
 import org.testng.annotations.Test;
 
 /**
@@ -35,30 +29,16 @@ public class SupersededOptimizerPyTorchTest {
 
     private static void trainBatch(Trainer trainer) {
         try (NDManager manager = trainer.getManager().newSubManager()) {
-            NDArray x = manager.arange(12f).reshape(4, 3).div(10f);
-            NDArray y = manager.ones(new Shape(4, 1));
-            Batch batch =
-                    new Batch(
-                            manager,
-                            new NDList(x),
-                            new NDList(y),
-                            4,
-                            Batchifier.STACK,
-                            Batchifier.STACK,
-                            0,
-                            1);
-            GuardedTraining.trainBatch(trainer, batch);
+            GuardedTraining.trainBatch(trainer, SmallMlp.batch(manager, 0, DataType.FLOAT32));
             trainer.step();
         }
     }
 
     @Test
     public void trainerOfAnEarlierConfigIsRefusedAndItsWeightsKept() {
-        ClippingTrainingListener guard =
-                ClippingTrainingListener.builder().setStrategy(ClipStrategy.globalNorm(1f)).build();
-        TrainingConfig first =
-                GradGuard.trainingConfig(Loss.l2Loss(), Optimizer.adamW().build(), guard);
-        GradGuard.trainingConfig(Loss.l2Loss(), Optimizer.adamW().build(), guard);
+        ClippingTrainingListener guard = SmallMlp.guard();
+        TrainingConfig first = SmallMlp.adamW(guard);
+        SmallMlp.adamW(guard); // a second config, whose GuardedOptimizer supersedes the first
         try (Model model = Model.newInstance("superseded", Device.cpu(), ENGINE)) {
             model.setBlock(new SequentialBlock().add(Linear.builder().setUnits(1).build()));
             try (Trainer trainer = model.newTrainer(first)) {
