@@ -4,23 +4,15 @@ import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
-import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
-import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
-import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.translate.Batchifier;
 import io.gradguard.OptimizerState.SavedArray;
 import io.gradguard.clip.ClipStrategy;
 import java.io.IOException;
@@ -41,60 +33,13 @@ public class OptimizerStateMismatchTest {
 
     private static final String ENGINE = "PyTorch";
 
-    private static Model model() {
-        Model model = Model.newInstance("mismatch", Device.cpu(), ENGINE);
-        model.setBlock(
-                new SequentialBlock()
-                        .add(Linear.builder().setUnits(4).build())
-                        .add(Activation::relu)
-                        .add(Linear.builder().setUnits(1).build()));
-        return model;
-    }
-
-    /** Trains {@code steps} batches with plain {@code Trainer.step()}. */
-    private static void train(Trainer trainer, int steps) {
-        train(trainer, null, steps);
-    }
-
-    private static void train(Trainer trainer, ClippingTrainingListener guard, int steps) {
-        try (NDManager manager = trainer.getManager().newSubManager()) {
-            for (int i = 0; i < steps; i++) {
-                NDArray x = manager.arange(12f).reshape(4, 3).div(10f + i);
-                NDArray y = manager.ones(new Shape(4, 1));
-                Batch batch =
-                        new Batch(
-                                manager,
-                                new NDList(x),
-                                new NDList(y),
-                                4,
-                                Batchifier.STACK,
-                                Batchifier.STACK,
-                                0,
-                                1);
-                GuardedTraining.trainBatch(trainer, batch);
-                if (guard == null) {
-                    trainer.step();
-                } else {
-                    GuardedTraining.step(trainer, guard);
-                }
-            }
-        }
-    }
-
-    private static ClippingTrainingListener guard() {
-        return ClippingTrainingListener.builder().setStrategy(ClipStrategy.globalNorm(1f)).build();
-    }
-
     /** Trains two AdamW steps and saves to {@code dir}. */
     private static void saveTrained(Path dir) throws IOException {
-        ClippingTrainingListener guard = guard();
-        try (Model model = model();
-                Trainer trainer =
-                        model.newTrainer(
-                                GradGuard.trainingConfig(
-                                        Loss.l2Loss(), Optimizer.adamW().build(), guard))) {
+        ClippingTrainingListener guard = SmallMlp.guard();
+        try (Model model = SmallMlp.model("mismatch", ENGINE);
+                Trainer trainer = model.newTrainer(SmallMlp.adamW(guard))) {
             trainer.initialize(new Shape(4, 3));
-            train(trainer, guard, 2);
+            SmallMlp.train(trainer, guard, 2, DataType.FLOAT32);
             model.save(dir, "run");
             guard.saveState(dir, "run");
         }
@@ -118,13 +63,10 @@ public class OptimizerStateMismatchTest {
 
     /** Loads {@code dir} into a new model and trainer; returns the refusal's message. */
     private static String refusal(Path dir) throws IOException, MalformedModelException {
-        ClippingTrainingListener guard = guard();
-        try (Model model = model()) {
+        ClippingTrainingListener guard = SmallMlp.guard();
+        try (Model model = SmallMlp.model("mismatch", ENGINE)) {
             model.load(dir, "run");
-            try (Trainer trainer =
-                    model.newTrainer(
-                            GradGuard.trainingConfig(
-                                    Loss.l2Loss(), Optimizer.adamW().build(), guard))) {
+            try (Trainer trainer = model.newTrainer(SmallMlp.adamW(guard))) {
                 trainer.initialize(new Shape(4, 3));
                 InvalidCheckpointException e =
                         expectThrows(
@@ -218,13 +160,13 @@ public class OptimizerStateMismatchTest {
     @Test
     public void anOptimizerWithUnknownStateIsRefusedAtSave() throws IOException {
         Path dir = Files.createTempDirectory("gradguard-mismatch");
-        ClippingTrainingListener guard = guard();
-        try (Model model = model();
+        ClippingTrainingListener guard = SmallMlp.guard();
+        try (Model model = SmallMlp.model("mismatch", ENGINE);
                 Trainer trainer =
                         model.newTrainer(
                                 GradGuard.trainingConfig(Loss.l2Loss(), new HalvingSgd(), guard))) {
             trainer.initialize(new Shape(4, 3));
-            train(trainer, guard, 1);
+            SmallMlp.train(trainer, guard, 1, DataType.FLOAT32);
             IllegalStateException e =
                     expectThrows(IllegalStateException.class, () -> guard.saveState(dir, "run"));
             assertTrue(e.getMessage().contains(HalvingSgd.class.getName()), e.getMessage());
@@ -248,7 +190,7 @@ public class OptimizerStateMismatchTest {
                         .setStrategy(ClipStrategy.globalNorm(1f))
                         .optNonFinitePolicy(NonFinitePolicy.PROPAGATE)
                         .build();
-        try (Model model = model();
+        try (Model model = SmallMlp.model("mismatch", ENGINE);
                 Trainer trainer = model.newTrainer(plainConfig(alone))) {
             trainer.initialize(new Shape(4, 3));
             alone.saveState(dir, "run");
@@ -262,13 +204,15 @@ public class OptimizerStateMismatchTest {
                         .setStrategy(ClipStrategy.globalNorm(1f))
                         .optNonFinitePolicy(NonFinitePolicy.PROPAGATE)
                         .build();
-        try (Model model = model()) {
+        try (Model model = SmallMlp.model("mismatch", ENGINE)) {
             model.load(dir, "run");
             other.loadState(dir, "run");
             try (Trainer trainer = model.newTrainer(plainConfig(other))) {
                 trainer.initialize(new Shape(4, 3));
                 InvalidCheckpointException e =
-                        expectThrows(InvalidCheckpointException.class, () -> train(trainer, 1));
+                        expectThrows(
+                                InvalidCheckpointException.class,
+                                () -> SmallMlp.train(trainer, null, 1, DataType.FLOAT32));
                 assertTrue(
                         e.getMessage().contains("not a GuardedOptimizer wired to this listener"),
                         e.getMessage());

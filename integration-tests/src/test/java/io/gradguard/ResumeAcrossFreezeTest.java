@@ -2,22 +2,14 @@ package io.gradguard;
 
 import static org.testng.Assert.assertEquals;
 
-import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
-import ai.djl.nn.core.Linear;
 import ai.djl.training.Trainer;
-import ai.djl.training.dataset.Batch;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.translate.Batchifier;
 import ai.djl.util.Pair;
 import io.gradguard.clip.ClipStrategy;
 import java.nio.file.Files;
@@ -47,16 +39,6 @@ public class ResumeAcrossFreezeTest {
         return step >= 2 && step <= 4;
     }
 
-    private static Model model(String engine) {
-        Model model = Model.newInstance("resume-freeze", Device.cpu(), engine);
-        model.setBlock(
-                new SequentialBlock()
-                        .add(Linear.builder().setUnits(4).build())
-                        .add(Activation::relu)
-                        .add(Linear.builder().setUnits(1).build()));
-        return model;
-    }
-
     private static ClippingTrainingListener guard() {
         return ClippingTrainingListener.builder()
                 .setStrategy(ClipStrategy.globalNorm(0.5f))
@@ -71,17 +53,7 @@ public class ResumeAcrossFreezeTest {
                 first.freezeParameters(frozen(i));
                 NDArray x = manager.arange(12f).reshape(4, 3).div(10f + i).sub(0.3f);
                 NDArray y = manager.arange(4f).reshape(4, 1).div(3f + i);
-                Batch batch =
-                        new Batch(
-                                manager,
-                                new NDList(x),
-                                new NDList(y),
-                                4,
-                                Batchifier.STACK,
-                                Batchifier.STACK,
-                                i,
-                                STEPS);
-                GuardedTraining.trainBatch(trainer, batch);
+                GuardedTraining.trainBatch(trainer, SmallMlp.batch(manager, x, y, i, STEPS));
                 GuardedTraining.step(trainer, guard);
             }
         }
@@ -101,11 +73,8 @@ public class ResumeAcrossFreezeTest {
         Path dir = Files.createTempDirectory("gradguard-resume-freeze");
         List<float[]> uninterrupted;
         ClippingTrainingListener first = guard();
-        try (Model model = model(engine);
-                Trainer trainer =
-                        model.newTrainer(
-                                GradGuard.trainingConfig(
-                                        Loss.l2Loss(), Optimizer.adamW().build(), first))) {
+        try (Model model = SmallMlp.model("resume-freeze", engine);
+                Trainer trainer = model.newTrainer(SmallMlp.adamW(first))) {
             trainer.initialize(new Shape(4, 3));
             train(trainer, first, model, 0, SAVE_AFTER);
             model.save(dir, "run");
@@ -114,13 +83,10 @@ public class ResumeAcrossFreezeTest {
             uninterrupted = weights(model);
         }
         ClippingTrainingListener guard = guard();
-        try (Model model = model(engine)) {
+        try (Model model = SmallMlp.model("resume-freeze", engine)) {
             model.load(dir, "run");
             guard.loadState(dir, "run");
-            try (Trainer trainer =
-                    model.newTrainer(
-                            GradGuard.trainingConfig(
-                                    Loss.l2Loss(), Optimizer.adamW().build(), guard))) {
+            try (Trainer trainer = model.newTrainer(SmallMlp.adamW(guard))) {
                 trainer.initialize(new Shape(4, 3));
                 train(trainer, guard, model, SAVE_AFTER, STEPS);
                 List<float[]> resumed = weights(model);

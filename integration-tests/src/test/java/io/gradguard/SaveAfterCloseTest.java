@@ -6,18 +6,12 @@ import static org.testng.Assert.expectThrows;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.Trainer;
-import ai.djl.training.dataset.Batch;
-import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.translate.Batchifier;
-import io.gradguard.clip.ClipStrategy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.testng.annotations.DataProvider;
@@ -38,28 +32,13 @@ public class SaveAfterCloseTest {
     @Test(dataProvider = "engines")
     public void savingAfterTheTrainerClosedSaysToSaveBefore(String engine) throws Exception {
         Path dir = Files.createTempDirectory("gradguard-save-after-close");
-        ClippingTrainingListener guard =
-                ClippingTrainingListener.builder().setStrategy(ClipStrategy.globalNorm(1f)).build();
+        ClippingTrainingListener guard = SmallMlp.guard();
         try (Model model = Model.newInstance("save-after-close", Device.cpu(), engine)) {
             model.setBlock(new SequentialBlock().add(Linear.builder().setUnits(1).build()));
-            try (Trainer trainer =
-                            model.newTrainer(
-                                    GradGuard.trainingConfig(
-                                            Loss.l2Loss(), Optimizer.adamW().build(), guard));
+            try (Trainer trainer = model.newTrainer(SmallMlp.adamW(guard));
                     NDManager manager = trainer.getManager().newSubManager()) {
                 trainer.initialize(new Shape(4, 3));
-                NDArray x = manager.arange(12f).reshape(4, 3).div(10f);
-                Batch batch =
-                        new Batch(
-                                manager,
-                                new NDList(x),
-                                new NDList(manager.ones(new Shape(4, 1))),
-                                4,
-                                Batchifier.STACK,
-                                Batchifier.STACK,
-                                0,
-                                1);
-                GuardedTraining.trainBatch(trainer, batch);
+                GuardedTraining.trainBatch(trainer, SmallMlp.batch(manager, 0, DataType.FLOAT32));
                 trainer.step();
             }
             IllegalStateException e =

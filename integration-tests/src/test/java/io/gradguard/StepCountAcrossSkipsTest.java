@@ -5,8 +5,8 @@ import static org.testng.Assert.assertEquals;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
@@ -14,9 +14,7 @@ import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
-import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.translate.Batchifier;
 import io.gradguard.clip.ClipStrategy;
 import io.gradguard.internal.DjlOptimizerState;
 import java.util.Random;
@@ -59,10 +57,7 @@ public class StepCountAcrossSkipsTest {
                             .add(first)
                             .add(Activation::relu)
                             .add(Linear.builder().setUnits(1).build()));
-            try (Trainer trainer =
-                            model.newTrainer(
-                                    GradGuard.trainingConfig(
-                                            Loss.l2Loss(), Optimizer.adamW().build(), guard));
+            try (Trainer trainer = model.newTrainer(SmallMlp.adamW(guard));
                     NDManager manager = trainer.getManager().newSubManager()) {
                 trainer.initialize(new Shape(4, 3));
                 Optimizer adamW = guard.gate().optimizer().getDelegate();
@@ -72,20 +67,12 @@ public class StepCountAcrossSkipsTest {
                         first.freezeParameters(random.nextInt(3) == 0);
                     }
                     boolean nan = random.nextInt(4) == 0;
-                    NDArray x = manager.arange(12f).reshape(4, 3).div(10f + batch);
+                    NDArray x = SmallMlp.inputs(manager, batch, DataType.FLOAT32);
                     if (nan) {
                         x = x.mul(Float.NaN);
                     }
-                    Batch b =
-                            new Batch(
-                                    manager,
-                                    new NDList(x),
-                                    new NDList(manager.ones(new Shape(4, 1))),
-                                    4,
-                                    Batchifier.STACK,
-                                    Batchifier.STACK,
-                                    batch,
-                                    16);
+                    NDArray y = SmallMlp.labels(manager, DataType.FLOAT32);
+                    Batch b = SmallMlp.batch(manager, x, y, batch, 16);
                     GuardedTraining.trainBatch(trainer, b);
                     if (GuardedTraining.step(trainer, guard)) {
                         applied++;

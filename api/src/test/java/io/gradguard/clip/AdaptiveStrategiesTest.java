@@ -4,31 +4,16 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.gradguard.spi.GradientOps;
 import java.util.List;
 import java.util.Map;
-import org.testng.annotations.AfterClass;
-import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
 /** AutoClip, AGC and calibration on the PyTorch engine, against hand-worked vectors. */
-public class AdaptiveStrategiesTest {
-
-    private NDManager manager;
-
-    @BeforeClass
-    public void setUp() {
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-    }
-
-    @AfterClass
-    public void tearDown() {
-        manager.close();
-    }
+public class AdaptiveStrategiesTest extends PyTorchArrays {
 
     /** Applies a strategy to a one-element gradient {@code [norm]}; returns the clipped value. */
     public static float applyToNorm(

@@ -5,7 +5,6 @@ import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -13,27 +12,13 @@ import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.testng.annotations.AfterClass;
-import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
 /**
  * The functional API on the PyTorch engine: hand-worked values and the properties every clip must
  * keep. The PyTorch-generated literal vectors run in the GradientOps compatibility kit (test-kit).
  */
-public class GradientClippingTest {
-
-    private NDManager manager;
-
-    @BeforeClass
-    public void setUp() {
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-    }
-
-    @AfterClass
-    public void tearDown() {
-        manager.close();
-    }
+public class GradientClippingTest extends PyTorchArrays {
 
     @Test
     public void clipsThreeFourTwelveByHand() {

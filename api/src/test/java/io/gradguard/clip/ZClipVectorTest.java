@@ -3,8 +3,6 @@ package io.gradguard.clip;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 
-import ai.djl.Device;
-import ai.djl.ndarray.NDManager;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -14,8 +12,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import org.testng.annotations.AfterClass;
-import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
 /**
@@ -23,19 +19,7 @@ import org.testng.annotations.Test;
  * test-kit/src/main/resources/io/gradguard/testkit/vectors/zclip_vectors.py} (plain Python
  * following the paper's reference code), fed through real arrays on the PyTorch engine.
  */
-public class ZClipVectorTest {
-
-    private NDManager manager;
-
-    @BeforeClass
-    public void setUp() {
-        manager = NDManager.newBaseManager(Device.cpu(), "PyTorch");
-    }
-
-    @AfterClass
-    public void tearDown() {
-        manager.close();
-    }
+public class ZClipVectorTest extends PyTorchArrays {
 
     @Test
     public void matchesTheReferenceVectors() throws IOException {

@@ -7,7 +7,6 @@ import static org.testng.Assert.assertSame;
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -22,13 +21,13 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
-import ai.djl.translate.Batchifier;
 import ai.djl.util.Pair;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GradGuard;
 import io.gradguard.GuardedOptimizer;
 import io.gradguard.GuardedTraining;
 import io.gradguard.MixedPrecision;
+import io.gradguard.SmallMlp;
 import io.gradguard.clip.ClipStrategy;
 import java.util.IdentityHashMap;
 import java.util.Map;
@@ -98,18 +97,9 @@ public class Float16TiedAndFrozenPyTorchTest {
 
     private static void step(
             Trainer trainer, ClippingTrainingListener guard, NDManager manager, int i) {
-        NDArray x = manager.arange(12f).reshape(4, 3).div(10f + i).toType(DataType.FLOAT16, false);
-        NDArray y = manager.ones(new Shape(4, 1)).toType(DataType.FLOAT16, false);
-        Batch batch =
-                new Batch(
-                        manager,
-                        new NDList(x),
-                        new NDList(y),
-                        4,
-                        Batchifier.STACK,
-                        Batchifier.STACK,
-                        i,
-                        4);
+        NDArray x = SmallMlp.inputs(manager, i, DataType.FLOAT16);
+        NDArray y = SmallMlp.labels(manager, DataType.FLOAT16);
+        Batch batch = SmallMlp.batch(manager, x, y, i, 4);
         GuardedTraining.trainBatch(trainer, batch);
         GuardedTraining.step(trainer, guard);
     }

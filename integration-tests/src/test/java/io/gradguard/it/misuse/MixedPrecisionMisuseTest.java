@@ -18,10 +18,9 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.Batchifier;
-import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GradGuard;
 import io.gradguard.MixedPrecision;
-import io.gradguard.clip.ClipStrategy;
+import io.gradguard.SmallMlp;
 import java.util.function.Function;
 import org.testng.annotations.Test;
 
@@ -96,9 +95,7 @@ public class MixedPrecisionMisuseTest {
     }
 
     private static DefaultTrainingConfig guarded(Optimizer sgd) {
-        ClippingTrainingListener guard =
-                ClippingTrainingListener.builder().setStrategy(ClipStrategy.globalNorm(1f)).build();
-        return GradGuard.trainingConfig(Loss.l2Loss(), sgd, guard);
+        return GradGuard.trainingConfig(Loss.l2Loss(), sgd, SmallMlp.guard());
     }
 
     /** Returns the message of the refusal; the parameters stay float32. */
