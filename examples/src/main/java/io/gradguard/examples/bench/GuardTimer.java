@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
@@ -15,11 +14,8 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.translate.Batchifier;
-import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GuardedOptimizer;
 import io.gradguard.ScaledLoss;
-import io.gradguard.clip.ClipStrategy;
-import io.gradguard.scale.LossScaler;
 import io.gradguard.spi.GradientOps;
 
 /**
@@ -61,13 +57,14 @@ final class GuardTimer {
             int rounds,
             Runnable betweenRounds) {
         GradientOps ops = GradientOps.forEngine(Engine.getEngine(engineName));
-        TimedListener clip = guard(ops, false);
-        TimedListener scaled = guard(ops, true);
+        TimedListener clip = TimedListener.globalNorm(ops, true, false);
+        TimedListener scaled = TimedListener.globalNorm(ops, true, true);
         try (NDManager data = NDManager.newBaseManager(Device.cpu(), engineName);
                 Model clipModel = model(engineName, set, "clip");
                 Model scaledModel = model(engineName, set, "scaled");
-                Trainer clipTrainer = clipModel.newTrainer(config(clip));
-                Trainer scaledTrainer = scaledModel.newTrainer(config(scaled))) {
+                Trainer clipTrainer = clipModel.newTrainer(clip.config(Loss.l2Loss(), sgd()));
+                Trainer scaledTrainer =
+                        scaledModel.newTrainer(scaled.config(Loss.l2Loss(), sgd()))) {
             Trainer[] trainers = {clipTrainer, scaledTrainer};
             for (Trainer t : trainers) {
                 t.initialize(new Shape(1, 1));
@@ -93,29 +90,6 @@ final class GuardTimer {
             }
             return new Result(clip.timing(), scaled.timing());
         }
-    }
-
-    private static TimedListener guard(GradientOps ops, boolean scaled) {
-        TimedOps timedOps = new TimedOps(ops, true);
-        ClippingTrainingListener guard =
-                ClippingTrainingListener.builder()
-                        .setStrategy(ClipStrategy.globalNorm(1f))
-                        .optLossScaler(scaled ? LossScaler.dynamic() : LossScaler.none())
-                        .optGradientOps(timedOps)
-                        .build();
-        return new TimedListener(guard, timedOps);
-    }
-
-    private static DefaultTrainingConfig config(TimedListener timed) {
-        Loss loss = Loss.l2Loss();
-        Optimizer sgd = Optimizer.sgd().setLearningRateTracker(Tracker.fixed(1e-3f)).build();
-        ClippingTrainingListener guard = timed.guard();
-        if (!guard.getLossScaler().isEnabled()) {
-            return new DefaultTrainingConfig(loss).optOptimizer(sgd).addTrainingListeners(timed);
-        }
-        return new DefaultTrainingConfig(new ScaledLoss(loss, guard.getLossScaler()))
-                .optOptimizer(new GuardedOptimizer(sgd, guard))
-                .addTrainingListeners(timed);
     }
 
     private static Model model(String engineName, GradientSet set, String name) {
@@ -144,5 +118,9 @@ final class GuardTimer {
             EasyTrain.trainBatch(trainer, batch);
             trainer.step();
         }
+    }
+
+    private static Optimizer sgd() {
+        return Optimizer.sgd().setLearningRateTracker(Tracker.fixed(1e-3f)).build();
     }
 }

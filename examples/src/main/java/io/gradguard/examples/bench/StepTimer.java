@@ -17,8 +17,6 @@ import ai.djl.translate.Batchifier;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GuardedOptimizer;
 import io.gradguard.ScaledLoss;
-import io.gradguard.clip.ClipStrategy;
-import io.gradguard.scale.LossScaler;
 import io.gradguard.spi.GradientOps;
 import java.util.List;
 import java.util.Random;
@@ -91,19 +89,20 @@ final class StepTimer {
             Loss loss = Loss.sigmoidBinaryCrossEntropyLoss();
 
             GradientOps ops = GradientOps.forEngine(Engine.getEngine(engineName));
-            TimedListener clipTimed = guard(ops, true, false);
-            TimedListener scaledTimed = guard(ops, true, true);
-            TimedListener clipComposed = guard(ops, false, false);
-            TimedListener scaledComposed = guard(ops, false, true);
+            TimedListener clipTimed = TimedListener.globalNorm(ops, true, false);
+            TimedListener scaledTimed = TimedListener.globalNorm(ops, true, true);
+            TimedListener clipComposed = TimedListener.globalNorm(ops, false, false);
+            TimedListener scaledComposed = TimedListener.globalNorm(ops, false, true);
             DefaultTrainingConfig plainConfig =
                     new DefaultTrainingConfig(loss).optOptimizer(adam());
             Shape input = new Shape(batchSize, time);
             try (Trainer plain = plainModel.newTrainer(plainConfig);
-                    Trainer clip = clipModel.newTrainer(config(loss, clipTimed));
-                    Trainer scaled = scaledModel.newTrainer(config(loss, scaledTimed));
-                    Trainer clipC = clipComposedModel.newTrainer(config(loss, clipComposed));
+                    Trainer clip = clipModel.newTrainer(clipTimed.config(loss, adam()));
+                    Trainer scaled = scaledModel.newTrainer(scaledTimed.config(loss, adam()));
+                    Trainer clipC =
+                            clipComposedModel.newTrainer(clipComposed.config(loss, adam()));
                     Trainer scaledC =
-                            scaledComposedModel.newTrainer(config(loss, scaledComposed))) {
+                            scaledComposedModel.newTrainer(scaledComposed.config(loss, adam()))) {
                 Trainer[] trainers = {plain, clip, scaled, clipC, scaledC};
                 for (Trainer t : trainers) {
                     t.initialize(input);
@@ -138,29 +137,6 @@ final class StepTimer {
                         scaledComposed.timing());
             }
         }
-    }
-
-    /** A timed guard: {@code globalNorm(1)}, with a dynamic loss scaler when {@code scaled}. */
-    private static TimedListener guard(GradientOps ops, boolean oneCall, boolean scaled) {
-        TimedOps timedOps = new TimedOps(ops, oneCall);
-        ClippingTrainingListener guard =
-                ClippingTrainingListener.builder()
-                        .setStrategy(ClipStrategy.globalNorm(1f))
-                        .optLossScaler(scaled ? LossScaler.dynamic() : LossScaler.none())
-                        .optGradientOps(timedOps)
-                        .build();
-        return new TimedListener(guard, timedOps);
-    }
-
-    /** The training configuration of a timed guard: the full guard when it scales the loss. */
-    private static DefaultTrainingConfig config(Loss loss, TimedListener timed) {
-        ClippingTrainingListener guard = timed.guard();
-        if (!guard.getLossScaler().isEnabled()) {
-            return new DefaultTrainingConfig(loss).optOptimizer(adam()).addTrainingListeners(timed);
-        }
-        return new DefaultTrainingConfig(new ScaledLoss(loss, guard.getLossScaler()))
-                .optOptimizer(new GuardedOptimizer(adam(), guard))
-                .addTrainingListeners(timed);
     }
 
     /**

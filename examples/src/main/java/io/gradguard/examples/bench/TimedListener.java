@@ -1,8 +1,16 @@
 package io.gradguard.examples.bench;
 
+import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
 import io.gradguard.ClippingTrainingListener;
+import io.gradguard.GuardedOptimizer;
+import io.gradguard.ScaledLoss;
+import io.gradguard.clip.ClipStrategy;
+import io.gradguard.scale.LossScaler;
+import io.gradguard.spi.GradientOps;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,6 +36,44 @@ final class TimedListener implements TrainingListener {
     TimedListener(ClippingTrainingListener delegate, TimedOps ops) {
         this.delegate = delegate;
         this.ops = ops;
+    }
+
+    /**
+     * Returns a timed {@code globalNorm(1)} guard, with a dynamic loss scaler when {@code scaled}.
+     *
+     * @param ops the gradient ops to time
+     * @param oneCall whether the timed ops use the one-call global-norm step
+     * @param scaled whether the guard scales the loss
+     * @return the timed guard
+     */
+    static TimedListener globalNorm(GradientOps ops, boolean oneCall, boolean scaled) {
+        TimedOps timedOps = new TimedOps(ops, oneCall);
+        ClippingTrainingListener guard =
+                ClippingTrainingListener.builder()
+                        .setStrategy(ClipStrategy.globalNorm(1f))
+                        .optLossScaler(scaled ? LossScaler.dynamic() : LossScaler.none())
+                        .optGradientOps(timedOps)
+                        .build();
+        return new TimedListener(guard, timedOps);
+    }
+
+    /**
+     * Returns a training configuration with this timed guard: the full guard (scaled loss and
+     * guarded optimizer) when it scales the loss, the listener alone otherwise.
+     *
+     * @param loss the true loss
+     * @param optimizer the optimizer
+     * @return the configuration
+     */
+    DefaultTrainingConfig config(Loss loss, Optimizer optimizer) {
+        if (!delegate.getLossScaler().isEnabled()) {
+            return new DefaultTrainingConfig(loss)
+                    .optOptimizer(optimizer)
+                    .addTrainingListeners(this);
+        }
+        return new DefaultTrainingConfig(new ScaledLoss(loss, delegate.getLossScaler()))
+                .optOptimizer(new GuardedOptimizer(optimizer, delegate))
+                .addTrainingListeners(this);
     }
 
     /**
