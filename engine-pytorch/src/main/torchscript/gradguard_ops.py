@@ -41,13 +41,11 @@ from torch import Tensor
 class GradGuardOps(torch.nn.Module):
     """Multi-tensor operations on one device's gradient list."""
 
-    def _float_norms(self, grads: List[Tensor], p: float) -> List[Tensor]:
-        """Returns one 0-d float32 p-norm per gradient (0 for a zero-size gradient)."""
-        one_kernel = True
-        for g in grads:
-            if g.dtype != torch.float32 or g.numel() == 0:
-                one_kernel = False
-        if one_kernel:
+    def _float_norms(self, grads: List[Tensor], p: float, float32_only: bool) -> List[Tensor]:
+        """Returns one 0-d float32 p-norm per gradient (0 for a zero-size gradient).
+        ``float32_only`` says that every gradient is float32 and non-empty, which the caller knows
+        from metadata; it spares the interpreter a loop over the list."""
+        if float32_only:
             return torch._foreach_norm(grads, p)
         # Reduced-precision gradients are reduced in float32 so that a norm above the largest
         # float16 (65504) stays finite; zero-size tensors have no inf-norm in vector_norm.
@@ -66,19 +64,38 @@ class GradGuardOps(torch.nn.Module):
             # Its non-finite flag goes to a scratch tensor nobody reads.
             scratch = torch.zeros([], dtype=torch.float32, device=factor.device)
             torch._amp_foreach_non_finite_check_and_unscale_(grads, scratch, factor)
+        elif grads[0].device.type == "cpu" and bool(factor == 1.0):
+            # x * 1 == x for every float, so the pass would change no bit. Reading the factor
+            # costs nothing on the CPU, where it already is; other devices always multiply.
+            return
         else:
-            torch._foreach_mul_(grads, [factor for _ in grads])
+            torch._foreach_mul_(grads, [factor] * len(grads))
+
+    def _flag_from_norm(
+        self, grads: List[Tensor], total: Tensor, float32_only: bool, out: Tensor
+    ) -> Tensor:
+        """Writes the non-finite flag of the gradients into ``out`` given ``total``, their p-norm:
+        a finite p-norm has no NaN or infinite term, so on the CPU a finite ``total`` settles the
+        flag at 0 without another pass; otherwise (a NaN, an infinity, or finite values whose
+        p-norm overflows) the gradients are checked. Other devices always check, so that nothing
+        is read back to the host."""
+        if grads[0].device.type == "cpu" and bool(torch.isfinite(total)):
+            return out.zero_()
+        return self._non_finite(grads, float32_only, out)
 
     @torch.jit.export
-    def per_tensor_norms(self, grads: List[Tensor], p: float, out: Tensor) -> Tensor:
+    def per_tensor_norms(
+        self, grads: List[Tensor], p: float, float32_only: bool, out: Tensor
+    ) -> Tensor:
         """Writes the p-norm of each gradient into the 1-d float32 ``out``; returns ``out``."""
-        return torch.stack(self._float_norms(grads, p), out=out)
+        return torch.stack(self._float_norms(grads, p, float32_only), out=out)
 
     @torch.jit.export
-    def total_norm(self, grads: List[Tensor], p: float, out: Tensor) -> Tensor:
+    def total_norm(self, grads: List[Tensor], p: float, float32_only: bool, out: Tensor) -> Tensor:
         """Writes the p-norm of all gradients taken as one vector into the 0-d float32 ``out``;
         returns ``out``."""
-        return torch.linalg.vector_norm(torch.stack(self._float_norms(grads, p)), p, out=out)
+        norms = torch.stack(self._float_norms(grads, p, float32_only))
+        return torch.linalg.vector_norm(norms, p, out=out)
 
     @torch.jit.export
     def scale_(self, grads: List[Tensor], factor: Tensor):
@@ -88,11 +105,12 @@ class GradGuardOps(torch.nn.Module):
 
     @torch.jit.export
     def clip_by_global_norm_(
-        self, grads: List[Tensor], max_norm: Tensor, p: float, out: Tensor
+        self, grads: List[Tensor], max_norm: Tensor, p: float, float32_only: bool, out: Tensor
     ) -> Tensor:
         """Writes the total p-norm into the 0-d float32 ``out``, then multiplies the gradients in
         place by min(1, max_norm / (norm + 1e-6)); returns ``out``."""
-        norm = torch.linalg.vector_norm(torch.stack(self._float_norms(grads, p)), p, out=out)
+        norms = torch.stack(self._float_norms(grads, p, float32_only))
+        norm = torch.linalg.vector_norm(norms, p, out=out)
         # eps = 1e-6 as in torch.nn.utils.clip_grad_norm_
         coef = torch.clamp(max_norm / (norm + 1e-6), max=1.0)
         self._mul_(grads, coef)
@@ -108,30 +126,35 @@ class GradGuardOps(torch.nn.Module):
         torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, inv_scale)
         return found_inf
 
-    def _non_finite(self, grads: List[Tensor], out: Tensor) -> Tensor:
+    def _non_finite(self, grads: List[Tensor], float32_only: bool, out: Tensor) -> Tensor:
         """Writes 1.0 into the 0-d float32 ``out`` if any gradient element is NaN or infinite,
         else 0.0; returns ``out``."""
-        nonempty: List[Tensor] = []
-        for g in grads:
-            if g.numel() > 0:
-                nonempty.append(g)
-        if len(nonempty) == 0:
-            return out.zero_()
+        nonempty: List[Tensor] = grads
+        if not float32_only:
+            nonempty = []
+            for g in grads:
+                if g.numel() > 0:
+                    nonempty.append(g)
+            if len(nonempty) == 0:
+                return out.zero_()
         # max |g| is NaN or inf exactly when g holds one, and never overflows.
         maxima = torch._foreach_norm(nonempty, math.inf)
-        finite = torch.isfinite(torch.stack([m.float() for m in maxima])).all()
+        if not float32_only:
+            maxima = [m.float() for m in maxima]
+        finite = torch.isfinite(torch.stack(maxima)).all()
         return torch.logical_not(finite, out=out)
 
     @torch.jit.export
-    def non_finite_flag(self, grads: List[Tensor], out: Tensor) -> Tensor:
+    def non_finite_flag(self, grads: List[Tensor], float32_only: bool, out: Tensor) -> Tensor:
         """Writes 1.0 into the 0-d float32 ``out`` if any gradient element is NaN or infinite,
         else 0.0; returns ``out``."""
-        return self._non_finite(grads, out)
+        return self._non_finite(grads, float32_only, out)
 
     @torch.jit.export
     def global_norm_step_(
         self,
         grads: List[Tensor],
+        float32_only: bool,
         unscale: bool,
         inv_scale: Tensor,
         recheck: bool,
@@ -148,16 +171,20 @@ class GradGuardOps(torch.nn.Module):
         ``multiplier``, the coefficient min(1, max_norm / (norm + 1e-6)), multiplies the gradients
         in place by coefficient times ``multiplier``, and writes [norm, coef, coef < 1, flag,
         loss_flag] into the 1-d float32 ``out`` of length 5; returns ``out``. All scalars are 0-d
-        float32 tensors on the gradients' device; a multiplier of 1 changes no bit."""
+        float32 tensors on the gradients' device; a multiplier of 1 changes no bit.
+
+        The checks of unscaled values (``check``, ``recheck``) read the p-norm first: on the CPU a
+        finite norm settles them without a pass of their own (see ``_flag_from_norm``)."""
         flag = torch.zeros([], dtype=torch.float32, device=grads[0].device)
         if unscale:
             torch._amp_foreach_non_finite_check_and_unscale_(grads, flag, inv_scale)
-            if recheck:
-                again = torch.zeros([], dtype=torch.float32, device=grads[0].device)
-                flag = torch.maximum(flag, self._non_finite(grads, again))
-        elif check:
-            self._non_finite(grads, flag)
-        norm = torch.linalg.vector_norm(torch.stack(self._float_norms(grads, p)), p) * multiplier
+        raw = torch.linalg.vector_norm(torch.stack(self._float_norms(grads, p, float32_only)), p)
+        if unscale and recheck:
+            again = torch.zeros([], dtype=torch.float32, device=grads[0].device)
+            flag = torch.maximum(flag, self._flag_from_norm(grads, raw, float32_only, again))
+        elif not unscale and check:
+            self._flag_from_norm(grads, raw, float32_only, flag)
+        norm = raw * multiplier
         # eps = 1e-6 as in torch.nn.utils.clip_grad_norm_
         coef = torch.clamp(max_norm / (norm + 1e-6), max=1.0)
         self._mul_(grads, coef * multiplier)
@@ -187,7 +214,7 @@ class GradGuardOps(torch.nn.Module):
 
     def forward(self, grads: List[Tensor]) -> Tensor:
         """Returns the 0-d float32 L2 norm of all gradients (so the module has a forward)."""
-        return torch.linalg.vector_norm(torch.stack(self._float_norms(grads, 2.0)), 2.0)
+        return torch.linalg.vector_norm(torch.stack(self._float_norms(grads, 2.0, False)), 2.0)
 
 
 HERE = os.path.dirname(os.path.abspath(__file__))

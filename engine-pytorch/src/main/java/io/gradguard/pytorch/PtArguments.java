@@ -51,6 +51,23 @@ final class PtArguments {
     }
 
     /**
+     * Returns whether every array is float32 and holds at least one element, read from DJL's cached
+     * metadata: then the module reduces all norms in one multi-tensor call instead of looping over
+     * the list in the TorchScript interpreter.
+     *
+     * @param arrays checked gradients
+     * @return whether all are non-empty float32 arrays
+     */
+    static boolean float32Only(PtNDArray[] arrays) {
+        for (PtNDArray array : arrays) {
+            if (array.getDataType() != DataType.FLOAT32 || array.size() == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Returns {@code array} as a one-element PyTorch array of the given dtype.
      *
      * @throws IllegalArgumentException if it is null, of another engine, dtype or size

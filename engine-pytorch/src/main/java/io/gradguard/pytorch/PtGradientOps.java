@@ -68,8 +68,9 @@ public final class PtGradientOps implements GradientOps {
         PtNDArray out = emptyFloat32(arrays[0], new Shape(arrays.length));
         try (IValue list = IValue.listFrom(arrays);
                 IValue p = IValue.from((double) normType);
+                IValue f32 = IValue.from(PtArguments.float32Only(arrays));
                 IValue o = IValue.from(out)) {
-            return module.runInto(out, TorchScriptOps.PER_TENSOR_NORMS, list, p, o);
+            return module.runInto(out, TorchScriptOps.PER_TENSOR_NORMS, list, p, f32, o);
         }
     }
 
@@ -81,8 +82,9 @@ public final class PtGradientOps implements GradientOps {
         PtNDArray out = emptyFloat32(arrays[0], new Shape());
         try (IValue list = IValue.listFrom(arrays);
                 IValue p = IValue.from((double) normType);
+                IValue f32 = IValue.from(PtArguments.float32Only(arrays));
                 IValue o = IValue.from(out)) {
-            return module.runInto(out, TorchScriptOps.TOTAL_NORM, list, p, o);
+            return module.runInto(out, TorchScriptOps.TOTAL_NORM, list, p, f32, o);
         }
     }
 
@@ -138,8 +140,9 @@ public final class PtGradientOps implements GradientOps {
         PtNDArray[] arrays = PtArguments.nonEmptyGradients(grads);
         PtNDArray out = emptyFloat32(arrays[0], new Shape());
         try (IValue list = IValue.listFrom(arrays);
+                IValue f32 = IValue.from(PtArguments.float32Only(arrays));
                 IValue o = IValue.from(out)) {
-            return module.runInto(out, TorchScriptOps.NON_FINITE_FLAG, list, o);
+            return module.runInto(out, TorchScriptOps.NON_FINITE_FLAG, list, f32, o);
         }
     }
 
@@ -242,8 +245,9 @@ public final class PtGradientOps implements GradientOps {
         try (IValue list = IValue.listFrom(arrays);
                 IValue max = IValue.from(bound);
                 IValue p = IValue.from((double) normType);
+                IValue f32 = IValue.from(PtArguments.float32Only(arrays));
                 IValue o = IValue.from(out)) {
-            return module.runInto(out, TorchScriptOps.CLIP_BY_GLOBAL_NORM, list, max, p, o);
+            return module.runInto(out, TorchScriptOps.CLIP_BY_GLOBAL_NORM, list, max, p, f32, o);
         }
     }
 
@@ -290,6 +294,7 @@ public final class PtGradientOps implements GradientOps {
         PtNDArray bound = (PtNDArray) DeviceScalars.fp32(first, step.maxNorm());
         PtNDArray out = emptyFloat32(first, new Shape(GlobalNormStep.PACKED_SIZE));
         try (IValue list = IValue.listFrom(arrays);
+                IValue f32 = IValue.from(PtArguments.float32Only(arrays));
                 IValue unscale = IValue.from(step.invScale() != null);
                 IValue iv = IValue.from(inv);
                 IValue recheck = IValue.from(step.recheck());
@@ -303,6 +308,7 @@ public final class PtGradientOps implements GradientOps {
                     out,
                     TorchScriptOps.GLOBAL_NORM_STEP,
                     list,
+                    f32,
                     unscale,
                     iv,
                     recheck,

@@ -5,6 +5,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.loss.Loss;
 import ai.djl.training.optimizer.Optimizer;
+import io.gradguard.ClipStatistics;
 import io.gradguard.ClippingTrainingListener;
 import io.gradguard.GuardedOptimizer;
 import io.gradguard.ScaledLoss;
@@ -26,6 +27,7 @@ final class TimedListener implements TrainingListener {
     private final TimedOps ops;
     private final List<Long> nanos = new ArrayList<>();
     private final List<Long> opsNanos = new ArrayList<>();
+    private ClipStatistics atReset = ClipStatistics.EMPTY;
 
     /**
      * Wraps a listener.
@@ -39,18 +41,22 @@ final class TimedListener implements TrainingListener {
     }
 
     /**
-     * Returns a timed {@code globalNorm(1)} guard, with a dynamic loss scaler when {@code scaled}.
+     * Returns a timed {@code globalNorm(maxNorm)} guard, with a dynamic loss scaler when {@code
+     * scaled}.
      *
      * @param ops the gradient ops to time
      * @param oneCall whether the timed ops use the one-call global-norm step
      * @param scaled whether the guard scales the loss
+     * @param maxNorm the bound; the timers choose one that every timed step exceeds, so that each
+     *     step clips as the PyTorch reference does (see {@link #unclippedSinceReset})
      * @return the timed guard
      */
-    static TimedListener globalNorm(GradientOps ops, boolean oneCall, boolean scaled) {
+    static TimedListener globalNorm(
+            GradientOps ops, boolean oneCall, boolean scaled, float maxNorm) {
         TimedOps timedOps = new TimedOps(ops, oneCall);
         ClippingTrainingListener guard =
                 ClippingTrainingListener.builder()
-                        .setStrategy(ClipStrategy.globalNorm(1f))
+                        .setStrategy(ClipStrategy.globalNorm(maxNorm))
                         .optLossScaler(scaled ? LossScaler.dynamic() : LossScaler.none())
                         .optGradientOps(timedOps)
                         .build();
@@ -89,6 +95,41 @@ final class TimedListener implements TrainingListener {
     void reset() {
         nanos.clear();
         opsNanos.clear();
+        atReset = delegate.getStatistics();
+    }
+
+    /**
+     * Returns how many steps since the last {@link #reset} were applied without clipping. Such a
+     * step skips the multiply on the CPU, so it would time less work than the reference, which
+     * clips every step.
+     *
+     * @return the unclipped applied steps since the reset
+     */
+    long unclippedSinceReset() {
+        ClipStatistics now = delegate.getStatistics();
+        long steps = now.steps() - atReset.steps();
+        long clipped = now.clippedSteps() - atReset.clippedSteps();
+        long skipped = now.skippedSteps() - atReset.skippedSteps();
+        return steps - clipped - skipped;
+    }
+
+    /**
+     * Prints a line when some timed steps since the reset were applied without clipping, so that a
+     * row timing less work than its reference is never read as a like-for-like figure.
+     *
+     * @param what the row's name
+     */
+    void reportUnclipped(String what) {
+        long unclipped = unclippedSinceReset();
+        if (unclipped > 0) {
+            System.out.println(
+                    "note: "
+                            + unclipped
+                            + " timed steps of '"
+                            + what
+                            + "' were not clipped (no multiply): that row times less work than"
+                            + " a reference that clips every step");
+        }
     }
 
     /**
