@@ -97,14 +97,14 @@ final class GuardTimer {
         }
     }
 
-    private static Model model(String engineName, GradientSet set, String name) {
+    static Model model(String engineName, GradientSet set, String name) {
         Model model = Model.newInstance("bench-set-" + name, Device.cpu(), engineName);
         model.setBlock(new ParameterSetBlock(set));
         return model;
     }
 
     /** One training step on copies of {@code (x, y)}, freed with the step's sub-manager. */
-    private static void step(Trainer trainer, NDManager data, NDArray x, NDArray y) {
+    static void step(Trainer trainer, NDManager data, NDArray x, NDArray y) {
         try (NDManager scope = data.newSubManager()) {
             NDArray xCopy = x.duplicate();
             NDArray yCopy = y.duplicate();
@@ -125,7 +125,7 @@ final class GuardTimer {
         }
     }
 
-    private static Optimizer sgd() {
+    static Optimizer sgd() {
         return Optimizer.sgd().setLearningRateTracker(Tracker.fixed(1e-3f)).build();
     }
 }

@@ -153,7 +153,7 @@ final class StepTimer {
      * Runs and times one full step on a copy of the batch {@code (x, y)}: DJL's {@code Batch} takes
      * ownership of its arrays, and the step's sub-manager frees them with the step.
      */
-    private static long step(Trainer trainer, NDManager data, NDArray x, NDArray y, int size) {
+    static long step(Trainer trainer, NDManager data, NDArray x, NDArray y, int size) {
         NDManager scope = data.newSubManager();
         NDArray xCopy = x.duplicate();
         NDArray yCopy = y.duplicate();
@@ -179,18 +179,18 @@ final class StepTimer {
         return System.nanoTime() - start;
     }
 
-    private static Model newModel(String engineName, String name) {
+    static Model newModel(String engineName, String name) {
         Model model = Model.newInstance("bench-lstm-" + name, Device.cpu(), engineName);
         model.setBlock(BenchLstm.newBlock());
         return model;
     }
 
-    private static Optimizer adam() {
+    static Optimizer adam() {
         return Optimizer.adam().build();
     }
 
     /** Event ids in {@code [0, EVENT_TYPES)}, int64, from a fixed seed. */
-    private static NDArray events(NDManager manager, int batchSize, int time) {
+    static NDArray events(NDManager manager, int batchSize, int time) {
         Random random = new Random(42);
         long[] ids = new long[batchSize * time];
         for (int i = 0; i < ids.length; i++) {
@@ -200,7 +200,7 @@ final class StepTimer {
     }
 
     /** Alternating 0/1 churn labels, float32, {@code (batch, 1)}. */
-    private static NDArray labels(NDManager manager, int batchSize) {
+    static NDArray labels(NDManager manager, int batchSize) {
         float[] values = new float[batchSize];
         for (int i = 0; i < batchSize; i++) {
             values[i] = i % 2;
