@@ -35,14 +35,20 @@ ARCHIVE = os.path.join(
 
 
 def eager_step(grads, multiplier, max_norm, p, loss_flag, out):
-    """The operators of global_norm_step_ (check, no loss scale), from Python."""
+    """The operators global_norm_step_ runs on the CPU (check, no loss scale, every gradient
+    non-empty float32), from Python."""
     flag = torch.zeros([], dtype=torch.float32)
-    maxima = torch._foreach_norm(grads, math.inf)
-    torch.logical_not(torch.isfinite(torch.stack(maxima)).all(), out=flag)
-    norm = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, p)), p) * multiplier
+    raw = torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads, p)), p)
+    if bool(torch.isfinite(raw)):
+        flag.zero_()
+    else:
+        maxima = torch._foreach_norm(grads, math.inf)
+        torch.logical_not(torch.isfinite(torch.stack(maxima)).all(), out=flag)
+    norm = raw * multiplier
     coef = torch.clamp(max_norm / (norm + 1e-6), max=1.0)
     factor = coef * multiplier
-    torch._foreach_mul_(grads, [factor for _ in grads])
+    if not bool(factor == 1.0):
+        torch._foreach_mul_(grads, [factor] * len(grads))
     clipped = (coef < 1.0).to(torch.float32)
     return torch.stack([norm, coef, clipped, flag, loss_flag], out=out)
 
@@ -73,7 +79,7 @@ def main():
         grads = [torch.randn(s) for s in shapes]
 
         def scripted():
-            module.global_norm_step_(grads, False, one, False, True, one, bound, 2.0, zero, out)
+            module.global_norm_step_(grads, True, False, one, False, True, one, bound, 2.0, zero, out)
 
         def eager():
             eager_step(grads, one, bound, 2.0, zero, out)

@@ -69,6 +69,11 @@ def reference_clip(grads: List[torch.Tensor], max_norm: float, p: float) -> Tupl
     return norm, [param.grad for param in params]
 
 
+def float32_only(grads) -> bool:
+    """What the Java caller passes: whether every gradient is non-empty float32."""
+    return all(g.dtype == torch.float32 and g.numel() > 0 for g in grads)
+
+
 def check_clip(module, device: torch.device, out: Checker) -> None:
     for count, size in SHAPES:
         for p in NORMS:
@@ -78,7 +83,7 @@ def check_clip(module, device: torch.device, out: Checker) -> None:
                 ours = [g.clone() for g in grads]
                 norm_out = torch.empty([], dtype=torch.float32, device=device)
                 bound = torch.tensor(max_norm, dtype=torch.float32, device=device)
-                norm = module.clip_by_global_norm_(ours, bound, p, norm_out)
+                norm = module.clip_by_global_norm_(ours, bound, p, float32_only(ours), norm_out)
                 ref_norm, ref_grads = reference_clip(grads, max_norm, p)
                 name = "clip %dx%d p=%s %s" % (count, size, p, label)
                 norm_ok = math.isclose(float(norm), float(ref_norm), rel_tol=1e-5)
@@ -105,10 +110,10 @@ def composed_step(module, grads, inv_scale, recheck, check, multiplier, max_norm
         module.unscale_and_check_(grads, flag, inv_scale)
         if recheck:
             again = torch.empty([], dtype=torch.float32, device=grads[0].device)
-            flag = torch.maximum(flag, module.non_finite_flag(grads, again))
+            flag = torch.maximum(flag, module.non_finite_flag(grads, float32_only(grads), again))
     elif check:
-        module.non_finite_flag(grads, flag)
-    raw = module.total_norm(grads, p, torch.empty([], dtype=torch.float32, device=grads[0].device))
+        module.non_finite_flag(grads, float32_only(grads), flag)
+    raw = module.total_norm(grads, p, float32_only(grads), torch.empty([], dtype=torch.float32, device=grads[0].device))
     norm = raw * multiplier
     coef = torch.minimum(max_norm / (norm + torch.tensor(1e-6, device=norm.device)), torch.ones_like(norm))
     module.scale_(grads, coef * multiplier)
@@ -132,7 +137,7 @@ def check_step(module, device: torch.device, out: Checker) -> None:
                 bound_t = torch.tensor(bound, device=device)
                 packed = torch.empty([5], dtype=torch.float32, device=device)
                 module.global_norm_step_(
-                    fused, inv is not None, inv_t, inv is not None and inv > 1, True,
+                    fused, True, inv is not None, inv_t, inv is not None and inv > 1, True,
                     mult_t, bound_t, 2.0, one * 0, packed)
                 expected = composed_step(
                     module, composed, None if inv is None else inv_t, inv is not None and inv > 1,
@@ -159,7 +164,7 @@ def time_step(module, device: torch.device) -> None:
         packed = torch.empty([5], dtype=torch.float32, device=device)
         for label, unscale in (("clip", False), ("unscale+clip", True)):
             step_ms = median_ms(lambda: module.global_norm_step_(
-                grads, unscale, one, False, True, one, bound, 2.0, one * 0, packed))
+                grads, True, unscale, one, False, True, one, bound, 2.0, one * 0, packed))
             target = "<= 1.5" if not unscale else "(2.5 bound)"
             print("%-12s %-16s %10.3f %10.3f %10.2f %10s" % (
                 "%dx%d" % (count, size), label, copy_ms, step_ms, step_ms / copy_ms, target))
@@ -177,15 +182,17 @@ def check_small(module, device: torch.device, out: Checker) -> None:
     for dtype in (torch.float32, torch.float16):
         grads = [t(3.0, 4.0, dtype=dtype), t(12.0, dtype=dtype)]
         per = torch.empty(2, dtype=torch.float32, device=device)
-        module.per_tensor_norms(grads, 2.0, per)
+        module.per_tensor_norms(grads, 2.0, float32_only(grads), per)
         out.check("per_tensor_norms %s" % dtype, per.tolist() == [5.0, 12.0], str(per.tolist()))
         for p, expected in ((2.0, 13.0), (1.0, 19.0), (math.inf, 12.0)):
-            total = module.total_norm(grads, p, scalar_out())
+            total = module.total_norm(grads, p, float32_only(grads), scalar_out())
             out.check("total_norm p=%s %s" % (p, dtype), float(total) == expected, str(float(total)))
         for label, bad in (("nan", float("nan")), ("inf", math.inf), ("-inf", -math.inf)):
-            flag = module.non_finite_flag([t(1.0, dtype=dtype), t(2.0, bad, dtype=dtype)], scalar_out())
+            poisoned = [t(1.0, dtype=dtype), t(2.0, bad, dtype=dtype)]
+            flag = module.non_finite_flag(poisoned, float32_only(poisoned), scalar_out())
             out.check("non_finite_flag %s %s" % (label, dtype), float(flag) == 1.0)
-        flag = module.non_finite_flag([t(65504.0, -65504.0, dtype=dtype)], scalar_out())
+        large = [t(65504.0, -65504.0, dtype=dtype)]
+        flag = module.non_finite_flag(large, float32_only(large), scalar_out())
         out.check("non_finite_flag large finite %s" % dtype, float(flag) == 0.0)
         zeroed = [t(float("nan"), math.inf, -1.0, dtype=dtype)]
         module.zero_(zeroed)
@@ -250,7 +257,7 @@ def time_clip(module, device: torch.device) -> None:
             # A bound far above the norm: the gradients keep their values from call to call.
             bound = torch.tensor(1e30, device=device)
             norm_out = torch.empty([], dtype=torch.float32, device=device)
-            clip_ms = median_ms(lambda: module.clip_by_global_norm_(grads, bound, p, norm_out))
+            clip_ms = median_ms(lambda: module.clip_by_global_norm_(grads, bound, p, True, norm_out))
             ref_ms = median_ms(lambda: torch.nn.utils.clip_grad_norm_(params, 1e30, norm_type=p))
             print(
                 "%-12s %5s %10.1f %10.3f %10.3f %12.2f %14.3f"

@@ -54,8 +54,12 @@ public final class StepProfile implements Callable<Integer> {
             description = "Timed steps per case, without and with the profiler (default 200).")
     private int steps = 200;
 
-    @Option(names = "--warmup", description = "Untimed steps per case first (default 60).")
-    private int warmup = 60;
+    @Option(
+            names = "--warmup-seconds",
+            description =
+                    "Untimed steps per case first, for this long (default 8): the JVM compiles the"
+                            + " guard's Java side only after thousands of steps.")
+    private int warmupSeconds = 8;
 
     @Option(
             names = "--trace-dir",
@@ -89,13 +93,13 @@ public final class StepProfile implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (steps < 10 || warmup < 0) {
+        if (steps < 10 || warmupSeconds < 0) {
             throw new CommandLine.ParameterException(
                     new CommandLine(this),
-                    "--steps must be at least 10 and --warmup at least 0, got "
+                    "--steps must be at least 10 and --warmup-seconds at least 0, got "
                             + steps
                             + " and "
-                            + warmup);
+                            + warmupSeconds);
         }
         Path dir = traceDir != null ? traceDir : Files.createTempDirectory("gradguard-profile");
         Files.createDirectories(dir);
@@ -129,7 +133,7 @@ public final class StepProfile implements Callable<Integer> {
 
     private Row realLstm(String engine, boolean scaled, Path dir) {
         GradientOps ops = GradientOps.forEngine(Engine.getEngine(engine));
-        TimedListener timed = TimedListener.globalNorm(ops, true, scaled, 1e-3f);
+        TimedListener timed = TimedListener.globalNorm(ops, true, scaled, StepTimer.ALWAYS_CLIPPED);
         Loss loss = Loss.sigmoidBinaryCrossEntropyLoss();
         try (NDManager data = NDManager.newBaseManager(Device.cpu(), engine);
                 Model model = StepTimer.newModel(engine, "profile");
@@ -145,9 +149,10 @@ public final class StepProfile implements Callable<Integer> {
 
     private Row measure(
             String label, GradientSet set, TimedListener timed, Runnable step, Path dir) {
-        for (int i = 0; i < warmup; i++) {
+        long warmEnd = System.nanoTime() + warmupSeconds * 1_000_000_000L;
+        do {
             step.run();
-        }
+        } while (System.nanoTime() < warmEnd);
         timed.reset();
         for (int i = 0; i < steps; i++) {
             step.run();

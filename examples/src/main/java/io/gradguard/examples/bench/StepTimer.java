@@ -41,8 +41,11 @@ import java.util.Random;
  */
 final class StepTimer {
 
-    /** A clip bound below the gradient norm of every step of this model and batch. */
-    private static final float ALWAYS_CLIPPED = 1e-3f;
+    /**
+     * A clip bound below the gradient norm of every step of this model on its one repeated batch,
+     * whose gradients shrink as the model learns the batch.
+     */
+    static final float ALWAYS_CLIPPED = 1e-6f;
 
     /**
      * The measurements of one engine.
