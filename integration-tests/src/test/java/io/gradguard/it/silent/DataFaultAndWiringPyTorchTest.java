@@ -1,0 +1,10 @@
+package io.gradguard.it.silent;
+
+/** {@link DataFaultAndWiringKit} on the PyTorch engine. */
+public class DataFaultAndWiringPyTorchTest extends DataFaultAndWiringKit {
+
+    @Override
+    protected String engineName() {
+        return "PyTorch";
+    }
+}
