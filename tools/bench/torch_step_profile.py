@@ -11,7 +11,8 @@ torch 1.13 has no CPU kernel for the AMP unscale, so no loss scale here) three w
     ``torch.autograd.profiler`` (its own times are not used: the profiler's per-operator cost
     is larger than the operators here).
 
-Medians of 201 calls after 50 warm-up, milliseconds. The Java side (JNI, argument lists, the
+A first row times the fixed cost of a call: ``scale_`` of an empty list, which runs no operator.
+Medians of 201 calls after 50 warm-up, milliseconds (three rounds, median of the three). The Java side (JNI, argument lists, the
 sub-manager) is timed by the Java benchmark's "clip guard alone" and "in GradientOps" rows.
 
 Usage: /usr/bin/python3 tools/bench/torch_step_profile.py
@@ -75,6 +76,9 @@ def main():
     print()
     print("| set | scripted ms | eager ms | ATen calls per step | scripted us per ATen call |")
     print("|---|---|---|---|---|")
+    # The fixed cost of a call: scale_ of an empty list runs no operator.
+    empty = statistics.median(median_ms(lambda: module.scale_([], one)) for _ in range(3))
+    print("| empty call | %.4f | - | 0 | - |" % empty)
     for label, shapes in (("LSTM, 11 tensors", lstm_shapes()), ("1000 x 1000", [(1000,)] * 1000)):
         grads = [torch.randn(s) for s in shapes]
 

@@ -66,6 +66,13 @@ public final class StepProfile implements Callable<Integer> {
             description = "Where the profiler's traces go (default: a temporary directory).")
     private Path traceDir;
 
+    @Option(
+            names = "--python",
+            description =
+                    "Python with Debian's torch, for the runtime comparison (default"
+                            + " /usr/bin/python3).")
+    private Path python = Path.of("/usr/bin/python3");
+
     /** One line of the table. */
     private record Row(
             String label,
@@ -114,6 +121,11 @@ public final class StepProfile implements Callable<Integer> {
             rows.add(standIn(engine, GradientSet.transformer(), scaled, dir));
         }
         print(rows);
+        System.out.println();
+        System.out.println(
+                "The same TorchScript calls in the two runtimes of the side-by-side table (ms):");
+        System.out.println();
+        RuntimeComparison.table(python).forEach(System.out::println);
         return 0;
     }
 

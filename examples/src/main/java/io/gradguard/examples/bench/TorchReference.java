@@ -83,7 +83,7 @@ final class TorchReference {
                             + " not found or not executable (Debian: apt-get install"
                             + " python3-torch); GradGuard's columns are still measured");
         }
-        Path script = findScript(Path.of("").toAbsolutePath());
+        Path script = findScript(Path.of("").toAbsolutePath(), SCRIPT);
         if (script == null) {
             return new Probe(null, SCRIPT + " not found above " + Path.of("").toAbsolutePath());
         }
@@ -103,9 +103,13 @@ final class TorchReference {
         return new Probe(new TorchReference(python, script, threads), null);
     }
 
-    private static Path findScript(Path dir) {
+    /**
+     * Returns {@code script} (a path from the repository root) found in {@code dir} or the nearest
+     * of its parents that holds it, or null.
+     */
+    static Path findScript(Path dir, String script) {
         for (Path d = dir; d != null; d = d.getParent()) {
-            Path candidate = d.resolve(SCRIPT);
+            Path candidate = d.resolve(script);
             if (Files.isRegularFile(candidate)) {
                 return candidate;
             }
