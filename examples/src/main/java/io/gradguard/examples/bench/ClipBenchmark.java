@@ -130,13 +130,25 @@ public final class ClipBenchmark implements Callable<Integer> {
      * @param args the options; {@code --help} lists them
      */
     public static void main(String[] args) {
+        System.exit(runOffline(new ClipBenchmark(), args));
+    }
+
+    /**
+     * Runs a benchmark command with DJL offline and its tracking off, unless the caller set them,
+     * and returns its exit code.
+     *
+     * @param command the picocli command
+     * @param args its options
+     * @return the exit code
+     */
+    static int runOffline(Object command, String[] args) {
         if (System.getProperty("ai.djl.offline") == null) {
             System.setProperty("ai.djl.offline", "true");
         }
         if (System.getProperty("OPT_OUT_TRACKING") == null) {
             System.setProperty("OPT_OUT_TRACKING", "true");
         }
-        System.exit(new CommandLine(new ClipBenchmark()).execute(args));
+        return new CommandLine(command).execute(args);
     }
 
     @Override

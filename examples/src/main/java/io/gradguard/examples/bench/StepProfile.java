@@ -89,13 +89,7 @@ public final class StepProfile implements Callable<Integer> {
      * @param args options, see {@code --help}
      */
     public static void main(String[] args) {
-        if (System.getProperty("ai.djl.offline") == null) {
-            System.setProperty("ai.djl.offline", "true");
-        }
-        if (System.getProperty("OPT_OUT_TRACKING") == null) {
-            System.setProperty("OPT_OUT_TRACKING", "true");
-        }
-        System.exit(new CommandLine(new StepProfile()).execute(args));
+        System.exit(ClipBenchmark.runOffline(new StepProfile(), args));
     }
 
     @Override

@@ -44,7 +44,7 @@ public class SideBySideTest {
                 table.render());
         String floorRow = lines[2 + 3];
         assertTrue(floorRow.contains(SideBySide.FLOOR), floorRow);
-        assertTrue(floorRow.matches(".*\\| \\d+\\.\\d\\d \\| - +\\| - +\\|$"), floorRow);
+        assertTrue(floorRow.matches(".*\\| \\d+\\.\\d\\d +\\| - +\\| - +\\|$"), floorRow);
         assertEquals(table.verdicts().size(), 3, table.verdicts().toString());
         for (String verdict : table.verdicts()) {
             assertTrue(verdict.endsWith("NOT MEASURED"), verdict);
