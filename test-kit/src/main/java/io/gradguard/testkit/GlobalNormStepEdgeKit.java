@@ -61,6 +61,44 @@ public abstract class GlobalNormStepEdgeKit extends GlobalNormStepKit {
     }
 
     /**
+     * The same in float16, where the engine holds it (0.5 and the planted values are exact there).
+     * A NaN's payload is not compared here: on PyTorch the one call's coefficient keeps the payload
+     * of a NaN norm ({@code torch.clamp(q, max=1)}, as {@code clip_grad_norm_}) where the
+     * composition's {@code minimum(q, 1)} returns the canonical NaN, and a float16 NaN norm can
+     * carry another payload than {@code 0x7fc00000}.
+     *
+     * @param normType the norm type
+     */
+    @Test(dataProvider = "normTypes")
+    public void flagIsExactForEveryNormTypeInFloat16(float normType) {
+        requireFloat16();
+        float[] bads = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        for (float invScale : new float[] {0f, 0.5f}) {
+            assertStep(
+                    longSet(Float.NaN, -1),
+                    DataType.FLOAT16,
+                    invScale,
+                    normType,
+                    1000f,
+                    0f,
+                    "clean");
+            for (float bad : bads) {
+                for (int position : POSITIONS) {
+                    String what = "bad=" + bad + " at " + position;
+                    assertStep(
+                            longSet(bad, position),
+                            DataType.FLOAT16,
+                            invScale,
+                            normType,
+                            1000f,
+                            1f,
+                            what);
+                }
+            }
+        }
+    }
+
+    /**
      * Finite values whose per-tensor norms are finite but whose total norm overflows float32 raise
      * no flag: the norm is {@code +inf}, the coefficient 0, and every gradient becomes a zero of
      * its own sign. Each tensor holds one value {@code v} with {@code v^p} below float32's maximum
@@ -174,7 +212,20 @@ public abstract class GlobalNormStepEdgeKit extends GlobalNormStepKit {
             float bound,
             float flag,
             String what) {
-        String where = what + " invScale=" + invScale + " p=" + normType + " bound=" + bound;
+        assertStep(host, DataType.FLOAT32, invScale, normType, bound, flag, what);
+    }
+
+    /** As {@link #assertStep(List, float, float, float, float, String)} in {@code type}. */
+    private void assertStep(
+            List<HostTensor> host,
+            DataType type,
+            float invScale,
+            float normType,
+            float bound,
+            float flag,
+            String what) {
+        String where =
+                what + " " + type + " invScale=" + invScale + " p=" + normType + " bound=" + bound;
         GlobalNormStep step =
                 new GlobalNormStep(
                         invScale == 0f ? null : manager().create(invScale),
@@ -184,16 +235,18 @@ public abstract class GlobalNormStepEdgeKit extends GlobalNormStepKit {
                         bound,
                         normType,
                         null);
-        List<NDArray> fused = create(host, DataType.FLOAT32);
-        List<NDArray> composed = create(host, DataType.FLOAT32);
+        List<NDArray> fused = create(host, type);
+        List<NDArray> composed = create(host, type);
         float[] expected = step.composeWith(ops(), composed).toFloatArray();
         float[] actual = ops().globalNormStep(fused, step).toFloatArray();
         assertEquals(actual[3], flag, where + ": flag");
-        assertBits(actual, expected, where + ": packed values");
+        boolean nanBits = type == DataType.FLOAT32;
+        assertSame(actual, expected, nanBits, where + ": packed values");
         for (int i = 0; i < host.size(); i++) {
-            assertBits(
-                    fused.get(i).toFloatArray(),
-                    composed.get(i).toFloatArray(),
+            assertSame(
+                    fused.get(i).toType(DataType.FLOAT32, false).toFloatArray(),
+                    composed.get(i).toType(DataType.FLOAT32, false).toFloatArray(),
+                    nanBits,
                     where + ": gradient " + i);
         }
     }
@@ -218,11 +271,18 @@ public abstract class GlobalNormStepEdgeKit extends GlobalNormStepKit {
     }
 
     private static void assertBits(float[] actual, float[] expected, String what) {
+        assertSame(actual, expected, true, what);
+    }
+
+    /** Compares bits, every NaN counting as one value unless {@code nanBits}. */
+    private static void assertSame(float[] actual, float[] expected, boolean nanBits, String what) {
         assertEquals(actual.length, expected.length, what);
         for (int i = 0; i < actual.length; i++) {
             assertEquals(
-                    Float.floatToRawIntBits(actual[i]),
-                    Float.floatToRawIntBits(expected[i]),
+                    nanBits ? Float.floatToRawIntBits(actual[i]) : Float.floatToIntBits(actual[i]),
+                    nanBits
+                            ? Float.floatToRawIntBits(expected[i])
+                            : Float.floatToIntBits(expected[i]),
                     what + " [" + i + "]: " + actual[i] + " vs " + expected[i]);
         }
     }
