@@ -39,7 +39,8 @@ import org.testng.annotations.Test;
  * <p>Numbers are checked three ways ({@link ReferenceNumbersKit}): literal vectors written by
  * PyTorch ({@link ClipVectors}), properties of random seeded gradient sets, and zero-size tensors.
  * {@link NonFiniteKit} checks the rules for NaN and infinities, {@link GlobalNormStepKit} the
- * one-call guarded step against its composition. This class checks arguments, bookkeeping, and the
+ * one-call guarded step against its composition, {@link GlobalNormStepEdgeKit} its flag, multiplier
+ * and multiply-by-1 edges under every norm type. This class checks arguments, bookkeeping, and the
  * methods that act on parameters: {@link GradientOps#discardGradients} and {@link
  * GradientOps#prepareAccumulation}, through real backward passes of DJL's public {@link
  * GradientCollector} on {@code x = [1, 2, 3]} with two losses, {@code sum(x * x)} (gradient {@code
@@ -47,7 +48,7 @@ import org.testng.annotations.Test;
  *
  * <p>Every test runs in its own sub-manager of a per-class base manager on the CPU.
  */
-public abstract class GradientOpsContractKit extends GlobalNormStepKit {
+public abstract class GradientOpsContractKit extends GlobalNormStepEdgeKit {
 
     /** The gradient of {@code sum(x * x)} at {@code x = [1, 2, 3]}: {@code 2x}. */
     private static final float[] SQUARE_GRAD = {2f, 4f, 6f};
