@@ -1,19 +1,21 @@
 package io.gradguard.clip;
 
 import ai.djl.ndarray.NDArray;
+import io.gradguard.spi.ClipCoefficient;
 import io.gradguard.spi.DeviceScalars;
 
 /** The device-side arithmetic shared by norm-based strategies; nothing here reads to the host. */
 final class ClipMath {
 
     /** PyTorch's {@code clip_grad_norm_} guard against division by zero. */
-    static final float EPS = 1e-6f;
+    static final float EPS = ClipCoefficient.EPS;
 
     private ClipMath() {}
 
     /**
      * Returns {@code min(1, maxNorm / (norm + 1e-6))} with one rounding for the division, as
-     * PyTorch computes it. The result is attached to {@code norm}'s manager.
+     * PyTorch computes it ({@link ClipCoefficient}). The result is attached to {@code norm}'s
+     * manager.
      *
      * @param norm a float32 array of norms (0-d or 1-D)
      * @param maxNorm the threshold
@@ -32,11 +34,7 @@ final class ClipMath {
      * @return the coefficient(s), same shape as {@code norm}
      */
     static NDArray coefficient(NDArray norm, NDArray maxNorm) {
-        NDArray denominator = norm.add(DeviceScalars.fp32(norm, EPS));
-        NDArray quotient = maxNorm.div(denominator);
-        // The threshold is the left operand, so the quotient landed in its manager.
-        quotient.attach(norm.getManager());
-        return quotient.minimum(DeviceScalars.fp32(norm, 1f));
+        return ClipCoefficient.of(norm, maxNorm);
     }
 
     /**

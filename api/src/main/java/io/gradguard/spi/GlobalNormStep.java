@@ -37,9 +37,6 @@ public record GlobalNormStep(
     /** The length of the packed result: {@code [norm, coef, clipped, flag, lossFlag]}. */
     public static final int PACKED_SIZE = 5;
 
-    /** PyTorch's {@code clip_grad_norm_} guard against division by zero. */
-    private static final float EPS = 1e-6f;
-
     /**
      * Validates the bound and the norm type.
      *
@@ -76,7 +73,7 @@ public record GlobalNormStep(
      *                    ops.nonFiniteFlag(g) when recheck)
      *       : check    ? ops.nonFiniteFlag(g) : 0
      * norm  = ops.totalNorm(g, normType) * multiplier
-     * coef  = min(1, maxNorm / (norm + 1e-6))                     float32, one rounding each
+     * coef  = min(1, maxNorm / (norm + 1e-6))                     as ClipCoefficient
      * ops.scaleInPlace(g, coef * multiplier)
      * return [norm, coef, coef &lt; 1, flag, lossFlag]             1-D float32, length 5
      * </pre>
@@ -103,11 +100,7 @@ public record GlobalNormStep(
         }
         NDArray raw = ops.totalNorm(grads, normType);
         NDArray norm = multiplier == null ? raw : raw.mul(multiplier);
-        NDArray denominator = norm.add(DeviceScalars.fp32(norm, EPS));
-        NDArray quotient = DeviceScalars.fp32(norm, maxNorm).div(denominator);
-        // The bound is the left operand, so the quotient landed in its manager.
-        quotient.attach(norm.getManager());
-        NDArray coef = quotient.minimum(DeviceScalars.fp32(norm, 1f));
+        NDArray coef = ClipCoefficient.of(norm, DeviceScalars.fp32(norm, maxNorm));
         ops.scaleInPlace(grads, multiplier == null ? coef : coef.mul(multiplier));
         NDArray clipped = coef.lt(DeviceScalars.fp32(coef, 1f)).toType(DataType.FLOAT32, false);
         NDArray zero = clipped.zerosLike();

@@ -100,7 +100,7 @@ public interface GradientOps {
      *
      * <pre>
      * total = totalNorm(grads, normType)               float32
-     * coef  = min(1, maxNorm / (total + 1e-6))         float32, one rounding per operation
+     * coef  = min(1, maxNorm / (total + 1e-6))         float32, as ClipCoefficient
      * g_i  &lt;- g_i * coef                               for every i, always, with no branch
      * </pre>
      *
@@ -119,11 +119,7 @@ public interface GradientOps {
     default NDArray clipByGlobalNorm(List<NDArray> grads, float maxNorm, float normType) {
         Arguments.positiveFinite("maxNorm", maxNorm);
         NDArray total = totalNorm(grads, normType);
-        NDArray denominator = total.add(DeviceScalars.fp32(total, 1e-6f));
-        NDArray quotient = DeviceScalars.argument(total, maxNorm).div(denominator);
-        // The bound is the left operand, so the quotient landed in its manager.
-        quotient.attach(total.getManager());
-        scaleInPlace(grads, quotient.minimum(DeviceScalars.fp32(total, 1f)));
+        scaleInPlace(grads, ClipCoefficient.of(total, DeviceScalars.argument(total, maxNorm)));
         return total;
     }
 

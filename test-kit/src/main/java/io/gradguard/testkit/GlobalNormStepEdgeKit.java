@@ -62,10 +62,9 @@ public abstract class GlobalNormStepEdgeKit extends GlobalNormStepKit {
 
     /**
      * The same in float16, where the engine holds it (0.5 and the planted values are exact there).
-     * A NaN's payload is not compared here: on PyTorch the one call's coefficient keeps the payload
-     * of a NaN norm ({@code torch.clamp(q, max=1)}, as {@code clip_grad_norm_}) where the
-     * composition's {@code minimum(q, 1)} returns the canonical NaN, and a float16 NaN norm can
-     * carry another payload than {@code 0x7fc00000}.
+     * NaN payloads are compared too: a float16 NaN norm can carry another payload than {@code
+     * 0x7fc00000}, and both paths must keep it, as {@code torch.clamp(q, max=1)} in {@code
+     * clip_grad_norm_} does.
      *
      * @param normType the norm type
      */
@@ -95,6 +94,20 @@ public abstract class GlobalNormStepEdgeKit extends GlobalNormStepKit {
                             what);
                 }
             }
+        }
+    }
+
+    /**
+     * The NaN that x86 arithmetic makes ({@code 0 * inf}, {@code inf - inf}: {@code 0xffc00000},
+     * sign bit set) goes through the one call and the composition alike, bit for bit.
+     *
+     * @param normType the norm type
+     */
+    @Test(dataProvider = "normTypes")
+    public void machineNaNGivesTheSameBitsAsTheComposition(float normType) {
+        float machineNaN = Float.intBitsToFloat(0xffc00000);
+        for (float invScale : new float[] {0f, 0.5f}) {
+            assertStep(smallSetWith(machineNaN), invScale, normType, 1f, 1f, "NaN ffc00000");
         }
     }
 
@@ -240,13 +253,11 @@ public abstract class GlobalNormStepEdgeKit extends GlobalNormStepKit {
         float[] expected = step.composeWith(ops(), composed).toFloatArray();
         float[] actual = ops().globalNormStep(fused, step).toFloatArray();
         assertEquals(actual[3], flag, where + ": flag");
-        boolean nanBits = type == DataType.FLOAT32;
-        assertSame(actual, expected, nanBits, where + ": packed values");
+        assertBits(actual, expected, where + ": packed values");
         for (int i = 0; i < host.size(); i++) {
-            assertSame(
+            assertBits(
                     fused.get(i).toType(DataType.FLOAT32, false).toFloatArray(),
                     composed.get(i).toType(DataType.FLOAT32, false).toFloatArray(),
-                    nanBits,
                     where + ": gradient " + i);
         }
     }
@@ -270,19 +281,13 @@ public abstract class GlobalNormStepEdgeKit extends GlobalNormStepKit {
         return host;
     }
 
+    /** Compares raw bits, NaN payloads included. */
     private static void assertBits(float[] actual, float[] expected, String what) {
-        assertSame(actual, expected, true, what);
-    }
-
-    /** Compares bits, every NaN counting as one value unless {@code nanBits}. */
-    private static void assertSame(float[] actual, float[] expected, boolean nanBits, String what) {
         assertEquals(actual.length, expected.length, what);
         for (int i = 0; i < actual.length; i++) {
             assertEquals(
-                    nanBits ? Float.floatToRawIntBits(actual[i]) : Float.floatToIntBits(actual[i]),
-                    nanBits
-                            ? Float.floatToRawIntBits(expected[i])
-                            : Float.floatToIntBits(expected[i]),
+                    Float.floatToRawIntBits(actual[i]),
+                    Float.floatToRawIntBits(expected[i]),
                     what + " [" + i + "]: " + actual[i] + " vs " + expected[i]);
         }
     }
