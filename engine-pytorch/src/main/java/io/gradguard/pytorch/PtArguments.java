@@ -2,6 +2,7 @@ package io.gradguard.pytorch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import java.util.List;
 
@@ -68,7 +69,9 @@ final class PtArguments {
     }
 
     /**
-     * Returns {@code array} as a one-element PyTorch array of the given dtype.
+     * Returns {@code array} as a 0-d PyTorch array of the given dtype. A one-element array of
+     * another shape, such as {@code (1)} or {@code (1, 1)}, is viewed as 0-d (a new view in its
+     * manager), so that it acts as a scalar in every method, whatever its value.
      *
      * @throws IllegalArgumentException if it is null, of another engine, dtype or size
      */
@@ -88,6 +91,9 @@ final class PtArguments {
                             + array.getDataType()
                             + " of shape "
                             + array.getShape());
+        }
+        if (array.getShape().dimension() != 0) {
+            return (PtNDArray) array.reshape(new Shape());
         }
         return (PtNDArray) array;
     }

@@ -1,5 +1,6 @@
 package io.gradguard.pytorch;
 
+import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertTrue;
 import static org.testng.Assert.expectThrows;
 
@@ -7,6 +8,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.gradguard.spi.GlobalNormStep;
 import java.lang.reflect.Proxy;
 import java.util.Arrays;
 import java.util.List;
@@ -75,6 +78,56 @@ public class PtGradientOpsArgumentsTest {
         NDArray vector = manager.create(new float[] {0.5f, 0.5f});
         assertMessage(() -> ops.unscaleAndCheck(grads, vector), "invScale must be a one-element");
         assertMessage(() -> ops.clipByGlobalNorm(grads, null, 2f), "maxNorm must be a PyTorch");
+    }
+
+    /**
+     * A one-element scalar of shape (1) or (1, 1) acts as the 0-d scalar of the same value, in
+     * every method and whatever its value: before, a (1, 1) factor of 1 passed, and one of 0.5
+     * failed inside TorchScript on broadcasting, so a wrong shape surfaced only on the first step
+     * that clipped.
+     */
+    @Test
+    public void oneElementScalarsOfAnyShapeActAsZeroDimensional() {
+        try (NDManager m = manager.newSubManager()) {
+            for (Shape shape : new Shape[] {new Shape(1), new Shape(1, 1)}) {
+                for (float value : new float[] {1f, 0.5f}) {
+                    List<NDArray> shaped = List.of(m.create(new float[] {3f, 4f}));
+                    List<NDArray> plain = List.of(m.create(new float[] {3f, 4f}));
+                    ops.scaleInPlace(shaped, m.create(new float[] {value}, shape));
+                    ops.scaleInPlace(plain, m.create(value));
+                    assertEquals(shaped.get(0).toFloatArray(), plain.get(0).toFloatArray());
+                }
+                for (float bound : new float[] {50f, 0.5f}) {
+                    List<NDArray> shaped = List.of(m.create(new float[] {3f, 4f}));
+                    List<NDArray> plain = List.of(m.create(new float[] {3f, 4f}));
+                    float norm =
+                            ops.clipByGlobalNorm(shaped, m.create(new float[] {bound}, shape), 2f)
+                                    .getFloat();
+                    assertEquals(norm, 5f, shape + " bound " + bound);
+                    ops.clipByGlobalNorm(plain, m.create(bound), 2f);
+                    assertEquals(shaped.get(0).toFloatArray(), plain.get(0).toFloatArray());
+                }
+                List<NDArray> shaped = List.of(m.create(new float[] {3f, 4f}));
+                List<NDArray> plain = List.of(m.create(new float[] {3f, 4f}));
+                GlobalNormStep withShapes =
+                        new GlobalNormStep(
+                                m.create(new float[] {0.5f}, shape),
+                                false,
+                                true,
+                                m.create(new float[] {0.25f}, shape),
+                                1f,
+                                2f,
+                                m.create(new float[] {1f}, shape));
+                GlobalNormStep zeroD =
+                        new GlobalNormStep(
+                                m.create(0.5f), false, true, m.create(0.25f), 1f, 2f, m.create(1f));
+                // 1/S = 0.5 gives (1.5, 2), norm 2.5, times the mean 0.25: 0.625, below 1.
+                float[] packed = ops.globalNormStep(shaped, withShapes).toFloatArray();
+                assertEquals(packed, new float[] {0.625f, 1f, 0f, 0f, 1f}, shape.toString());
+                assertEquals(packed, ops.globalNormStep(plain, zeroD).toFloatArray());
+                assertEquals(shaped.get(0).toFloatArray(), plain.get(0).toFloatArray());
+            }
+        }
     }
 
     @Test
