@@ -280,15 +280,4 @@ public abstract class GlobalNormStepEdgeKit extends GlobalNormStepKit {
         host.get(1).values()[2] = value;
         return host;
     }
-
-    /** Compares raw bits, NaN payloads included. */
-    private static void assertBits(float[] actual, float[] expected, String what) {
-        assertEquals(actual.length, expected.length, what);
-        for (int i = 0; i < actual.length; i++) {
-            assertEquals(
-                    Float.floatToRawIntBits(actual[i]),
-                    Float.floatToRawIntBits(expected[i]),
-                    what + " [" + i + "]: " + actual[i] + " vs " + expected[i]);
-        }
-    }
 }

@@ -260,12 +260,19 @@ public abstract class GlobalNormStepKit extends NonFiniteKit {
                 : array.toType(DataType.FLOAT32, false).toFloatArray();
     }
 
-    private static void assertBits(float[] actual, float[] expected, String what) {
+    /**
+     * Asserts that two float arrays hold the same raw bits, NaN payloads and signs included.
+     *
+     * @param actual the values under test
+     * @param expected the reference values
+     * @param what the case, for the message
+     */
+    protected static void assertBits(float[] actual, float[] expected, String what) {
         assertEquals(actual.length, expected.length, what);
         for (int i = 0; i < actual.length; i++) {
             assertEquals(
-                    Float.floatToIntBits(actual[i]),
-                    Float.floatToIntBits(expected[i]),
+                    Float.floatToRawIntBits(actual[i]),
+                    Float.floatToRawIntBits(expected[i]),
                     what + " [" + i + "]: " + actual[i] + " vs " + expected[i]);
         }
     }
