@@ -74,13 +74,13 @@ class GradGuardOps(torch.nn.Module):
     def _flag_from_norm(
         self, grads: List[Tensor], total: Tensor, float32_only: bool, out: Tensor
     ) -> Tensor:
-        """Writes the non-finite flag of the gradients into ``out`` given ``total``, their p-norm:
-        a finite p-norm has no NaN or infinite term, so on the CPU a finite ``total`` settles the
-        flag at 0 without another pass; otherwise (a NaN, an infinity, or finite values whose
-        p-norm overflows) the gradients are checked. Other devices always check, so that nothing
-        is read back to the host."""
+        """Writes the non-finite flag of the gradients into ``out``, which holds 0, given
+        ``total``, their p-norm: a finite p-norm has no NaN or infinite term, so on the CPU a
+        finite ``total`` leaves the flag at 0 without another pass; otherwise (a NaN, an infinity,
+        or finite values whose p-norm overflows) the gradients are checked. Other devices always
+        check, so that nothing is read back to the host."""
         if grads[0].device.type == "cpu" and bool(torch.isfinite(total)):
-            return out.zero_()
+            return out
         return self._non_finite(grads, float32_only, out)
 
     @torch.jit.export

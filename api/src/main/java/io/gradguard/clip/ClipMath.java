@@ -7,9 +7,6 @@ import io.gradguard.spi.DeviceScalars;
 /** The device-side arithmetic shared by norm-based strategies; nothing here reads to the host. */
 final class ClipMath {
 
-    /** PyTorch's {@code clip_grad_norm_} guard against division by zero. */
-    static final float EPS = ClipCoefficient.EPS;
-
     private ClipMath() {}
 
     /**
@@ -22,19 +19,7 @@ final class ClipMath {
      * @return the coefficient(s), same shape as {@code norm}
      */
     static NDArray coefficient(NDArray norm, float maxNorm) {
-        return coefficient(norm, DeviceScalars.fp32(norm, maxNorm));
-    }
-
-    /**
-     * Returns {@code min(1, maxNorm / (norm + 1e-6))} for a threshold already on the device; see
-     * {@link #coefficient(NDArray, float)}.
-     *
-     * @param norm a float32 array of norms (0-d or 1-D)
-     * @param maxNorm a 0-d float32 array on {@code norm}'s device
-     * @return the coefficient(s), same shape as {@code norm}
-     */
-    static NDArray coefficient(NDArray norm, NDArray maxNorm) {
-        return ClipCoefficient.of(norm, maxNorm);
+        return ClipCoefficient.of(norm, DeviceScalars.fp32(norm, maxNorm));
     }
 
     /**

@@ -2,6 +2,7 @@ package io.gradguard.clip;
 
 import ai.djl.ndarray.NDArray;
 import io.gradguard.internal.GradientScope;
+import io.gradguard.spi.ClipCoefficient;
 import io.gradguard.spi.DeviceScalars;
 import io.gradguard.spi.NormType;
 import java.util.List;
@@ -108,7 +109,7 @@ public final class GradientClipping {
                     }
                     ops.scaleInPlace(
                             grads,
-                            ClipMath.coefficient(total, DeviceScalars.argument(total, maxNorm)));
+                            ClipCoefficient.of(total, DeviceScalars.argument(total, maxNorm)));
                     return total;
                 });
     }

@@ -2,6 +2,7 @@ package io.gradguard.clip;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.gradguard.spi.ClipCoefficient;
 import io.gradguard.spi.DeviceScalars;
 
 /**
@@ -34,7 +35,7 @@ final class HostClip {
      * @return the coefficient
      */
     static float coefficient(float norm, float threshold) {
-        float quotient = threshold / (norm + ClipMath.EPS);
+        float quotient = threshold / (norm + ClipCoefficient.EPS);
         return Float.isNaN(quotient) ? Float.NaN : Math.min(1f, quotient);
     }
 
