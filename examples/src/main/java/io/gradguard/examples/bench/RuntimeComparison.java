@@ -13,12 +13,9 @@ import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import io.gradguard.spi.GlobalNormStep;
 import io.gradguard.spi.GradientOps;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,7 +24,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -154,32 +150,22 @@ final class RuntimeComparison {
             return out;
         }
         try {
-            Process p =
-                    new ProcessBuilder(python.toString(), script.toString())
-                            .redirectErrorStream(true)
-                            .start();
-            try (BufferedReader r =
-                    new BufferedReader(
-                            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    String[] cells = line.split("\\|");
-                    if (cells.length > 2) {
-                        String label = cells[1].trim();
-                        if (label.equals(EMPTY) || label.equals(LSTM) || label.equals(THOUSAND)) {
-                            out.put(label, Double.parseDouble(cells[2].trim()));
-                        }
+            List<String> lines = TorchReference.run(List.of(python.toString(), script.toString()));
+            if (lines == null) {
+                System.out.println("note: " + SCRIPT + " failed; the Python side is skipped");
+                return out;
+            }
+            for (String line : lines) {
+                String[] cells = line.split("\\|");
+                if (cells.length > 2) {
+                    String label = cells[1].trim();
+                    if (label.equals(EMPTY) || label.equals(LSTM) || label.equals(THOUSAND)) {
+                        out.put(label, Double.parseDouble(cells[2].trim()));
                     }
                 }
             }
-            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                System.out.println("note: " + SCRIPT + " failed; the Python side is skipped");
-                out.clear();
-            }
         } catch (IOException e) {
             System.out.println("note: " + SCRIPT + " could not start: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
         return out;
     }

@@ -142,16 +142,6 @@ final class TimedListener implements TrainingListener {
     }
 
     /**
-     * Returns the time spent in the guard's {@code GradientOps} in each {@code onTrainingBatch}
-     * since the last reset, in order.
-     *
-     * @return nanoseconds per call
-     */
-    long[] opsNanos() {
-        return opsNanos.stream().mapToLong(Long::longValue).toArray();
-    }
-
-    /**
      * Returns the timings of the {@code onTrainingBatch} calls since the last reset.
      *
      * @return the summary

@@ -224,8 +224,11 @@ final class TorchReference {
         return out;
     }
 
-    /** Runs a command; returns its standard output lines, or null if it exits non-zero. */
-    private static List<String> run(List<String> command) throws IOException {
+    /**
+     * Runs a command with one OpenMP thread; returns its output lines, or null if it exits non-zero
+     * (its output is printed to standard error) or runs past the timeout.
+     */
+    static List<String> run(List<String> command) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("OMP_NUM_THREADS", "1");
         Process process = builder.start();
